@@ -1,0 +1,216 @@
+"""Forms for targets and target lists.
+
+Forms only parse what people type (decimal or sexagesimal coordinates,
+aliases one per line, extras as ``key = value`` lines); the rules live in
+``targets.services`` and their errors come back here onto the right field.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model
+
+from .coordinates import CoordinateError, parse_dec, parse_ra
+from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, TargetList, TargetType
+from .names import split_aliases
+from .services import TargetInput, validate
+
+FORM_FIELDS = ("name", "type", *SIDEREAL_FIELDS, "scheme", *ORBITAL_FIELDS)
+
+
+def parse_extras(text: str) -> dict[str, str]:
+    """``key = value`` (or ``key: value``) lines into a dict; the bad line is named."""
+    extras: dict[str, str] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        separator = "=" if "=" in line else ":" if ":" in line else None
+        if separator is None:
+            raise ValidationError(f"Line {number} ({line.strip()!r}) is not 'key = value'.")
+        key, value = (part.strip() for part in line.split(separator, 1))
+        if not key:
+            raise ValidationError(f"Line {number} has no key before {separator!r}.")
+        if key in extras:
+            raise ValidationError(f"Line {number} repeats the key {key!r}.")
+        extras[key] = value
+    return extras
+
+
+def groups_for(user):
+    """The groups a user may hand access to: their own, or all for a superuser."""
+    return Group.objects.all() if user.is_superuser else user.groups.all()
+
+
+class GroupAccessForm(forms.Form):
+    """Which of the user's groups may view, or view and change, what is being created."""
+
+    view_groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Groups that may view",
+    )
+    change_groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Groups that may change",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["view_groups"].queryset = groups_for(user)
+            self.fields["change_groups"].queryset = groups_for(user)
+
+
+class TargetForm(GroupAccessForm):
+    ra = forms.CharField(
+        required=False, label="Right ascension",
+        help_text="Degrees (187.25) or hours (12:29:00, 12h29m00s).",
+    )
+    dec = forms.CharField(
+        required=False, label="Declination", help_text="Degrees (-45.5) or sexagesimal (-45:30:00)."
+    )
+    aliases = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line (or separated by ;)."
+    )
+    extras = forms.CharField(
+        required=False, label="Extra fields", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One 'key = value' per line, e.g. redshift = 0.034",
+    )
+
+    def __init__(self, *args, instance: Target | None = None, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        model_fields = fields_for_model(Target, fields=[f for f in FORM_FIELDS if f not in ("ra", "dec")])
+        for name in FORM_FIELDS:
+            if name not in ("ra", "dec"):
+                self.fields[name] = model_fields[name]
+        self.fields["type"].initial = TargetType.SIDEREAL
+        self.order_fields(["name", "type", "ra", "dec", *FORM_FIELDS, "aliases", "extras"])
+
+    def clean_ra(self):
+        value = self.cleaned_data.get("ra", "")
+        if value in (None, ""):
+            return None
+        try:
+            return parse_ra(value)
+        except CoordinateError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_dec(self):
+        value = self.cleaned_data.get("dec", "")
+        if value in (None, ""):
+            return None
+        try:
+            return parse_dec(value)
+        except CoordinateError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_aliases(self):
+        return split_aliases(self.cleaned_data.get("aliases", ""))
+
+    def clean_extras(self):
+        return parse_extras(self.cleaned_data.get("extras", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            validate(self.target_input(), self.instance)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        return cleaned
+
+    def target_input(self) -> TargetInput:
+        fields = {name: self.cleaned_data.get(name) for name in FORM_FIELDS}
+        fields["name"] = (fields.get("name") or "").strip()
+        return TargetInput(fields, self.cleaned_data.get("aliases", []), self.cleaned_data.get("extras", {}))
+
+    @classmethod
+    def initial_for(cls, target: Target, view_groups, change_groups) -> dict:
+        initial = {name: getattr(target, name) for name in FORM_FIELDS}
+        initial["aliases"] = "\n".join(target.alias_names())
+        initial["extras"] = "\n".join(f"{e.key} = {e.value}" for e in target.extras.all())
+        initial["view_groups"] = view_groups
+        initial["change_groups"] = change_groups
+        return initial
+
+
+class TargetListForm(GroupAccessForm):
+    name = forms.CharField(max_length=200)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("A target list needs a name.")
+        return name
+
+
+class RenameTargetListForm(forms.Form):
+    name = forms.CharField(max_length=200)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("A target list needs a name.")
+        return name
+
+
+class TargetSearchForm(forms.Form):
+    """The target list's filters. Cone search needs a centre and a radius together."""
+
+    SORTS = {
+        "-created": "Newest first", "created": "Oldest first", "name": "Name A-Z", "-name": "Name Z-A",
+        "ra": "RA", "dec": "Dec", "separation": "Distance from the cone centre",
+    }
+    q = forms.CharField(required=False, label="Name or alias")
+    cone_ra = forms.CharField(required=False, label="Cone RA")
+    cone_dec = forms.CharField(required=False, label="Cone Dec")
+    cone_radius = forms.CharField(required=False, label="Radius", help_text="arcsec, or with a unit: 2 arcmin")
+    target_list = forms.ModelChoiceField(queryset=TargetList.objects.none(), required=False, label="List")
+    type = forms.ChoiceField(choices=[("", "Any type"), *TargetType.choices], required=False)
+    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["target_list"].queryset = TargetList.objects.visible_to(user).order_by("name")
+
+    def clean(self):
+        from .coordinates import parse_radius_arcsec
+
+        cleaned = super().clean()
+        parts = [cleaned.get(k) for k in ("cone_ra", "cone_dec", "cone_radius")]
+        if any(parts) and not all(parts):
+            raise ValidationError("A cone search needs RA, Dec and a radius.")
+        if all(parts):
+            for key, parser in (("cone_ra", parse_ra), ("cone_dec", parse_dec), ("cone_radius", parse_radius_arcsec)):
+                try:
+                    cleaned[key] = parser(cleaned[key])
+                except CoordinateError as exc:
+                    self.add_error(key, str(exc))
+        if cleaned.get("sort") == "separation" and not all(parts):
+            cleaned["sort"] = ""
+        return cleaned
+
+    @property
+    def is_cone(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data.get("cone_radius"))
+
+
+class BulkTargetsForm(forms.Form):
+    """Targets chosen with check boxes on a list page."""
+
+    targets = forms.ModelMultipleChoiceField(queryset=Target.objects.none(), error_messages={"required": "Select at least one target."})
+    target_list = forms.ModelChoiceField(queryset=TargetList.objects.none(), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["targets"].queryset = Target.objects.visible_to(user)
+        self.fields["target_list"].queryset = TargetList.objects.permitted(user, "change")
+
+
+class CsvImportForm(GroupAccessForm):
+    file = forms.FileField(help_text="CSV with a header row: name, type, ra, dec, ... aliases; other columns become extra fields.")

@@ -1,0 +1,80 @@
+"""Load the demo TOM's data once, and print how to log in.
+
+Safe to run every time ``make run`` starts: the data is created only when
+the demo admin does not exist yet, and the generated passwords are kept in
+``$TOM_DATA_DIR/demo-accounts.txt`` (readable by its owner only) so they
+stay the same from run to run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from targets.models import Scheme, TargetType
+from targets.permissions import grant_access
+from targets.services import TargetInput, create_target, create_target_list
+
+ACCOUNTS = {"admin": "superuser", "observer": "ordinary user (Survey team)"}
+
+SIDEREAL = [
+    ("SN 2023ixf", 210.910674, 54.311672, ["AT 2023ixf", "ZTF23aaklqou"], {"classification": "SN II", "redshift": "0.000804"}),
+    ("SN 2011fe", 210.774208, 54.273722, ["PTF11kly"], {"classification": "SN Ia", "redshift": "0.000804"}),
+    ("Betelgeuse", 88.792939, 7.407064, ["alf Ori", "HD 39801"], {"variable": "true", "spectral_type": "M1-M2 Ia-ab"}),
+    ("M31", 10.684708, 41.268750, ["Andromeda Galaxy", "NGC 224"], {"distance_mpc": "0.765"}),
+    ("Sgr A*", 266.416837, -29.007810, [], {"discovered": "1974-02-13"}),
+]
+COMET = {
+    "name": "C/2023 A3 (Tsuchinshan-ATLAS)", "type": TargetType.NON_SIDEREAL, "scheme": Scheme.MPC_COMET,
+    "epoch_of_elements": 60400.0, "inclination": 139.11, "lng_asc_node": 21.56, "arg_of_perihelion": 308.49,
+    "eccentricity": 1.0001, "perihdist": 0.3914, "epoch_of_perihelion": 60581.7,
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo targets, lists, groups and accounts (once), then print the accounts."
+
+    def handle(self, *args, **options):
+        accounts_file = settings.DATA_DIR / "demo-accounts.txt"
+        if not User.objects.filter(username="admin").exists():
+            passwords = {name: secrets.token_urlsafe(12) for name in ACCOUNTS}
+            with transaction.atomic():
+                self._load(passwords)
+            settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+            accounts_file.write_text(json.dumps(passwords))
+            os.chmod(accounts_file, 0o600)
+        passwords = json.loads(accounts_file.read_text()) if accounts_file.exists() else {}
+        self.stdout.write("Accounts:")
+        for name, role in ACCOUNTS.items():
+            self.stdout.write(f"  {name:<9} password {passwords.get(name, '(set before this demo; unchanged)')}   {role}")
+
+    def _load(self, passwords: dict[str, str]) -> None:
+        admin = User.objects.create_superuser("admin", "admin@example.org", passwords["admin"])
+        observer = User.objects.create_user("observer", "observer@example.org", passwords["observer"])
+        survey, _ = Group.objects.get_or_create(name="Survey team")
+        collaborators, _ = Group.objects.get_or_create(name="Collaborators")
+        survey.permissions.add(*Permission.objects.filter(
+            content_type__app_label="targets", codename__in=["add_target", "add_targetlist"]
+        ))
+        observer.groups.add(survey)
+
+        targets = {}
+        for name, ra, dec, aliases, extras in SIDEREAL:
+            targets[name] = create_target(
+                admin, TargetInput({"name": name, "type": TargetType.SIDEREAL, "ra": ra, "dec": dec, "epoch": 2000.0},
+                                   aliases, extras),
+                view_groups=[survey], change_groups=[survey],
+            )
+        targets[COMET["name"]] = create_target(admin, TargetInput(dict(COMET)), [survey], [survey])
+        # Collaborators see one supernova, read-only, and nothing else.
+        grant_access(targets["SN 2023ixf"], None, view_groups=[collaborators])
+
+        supernovae = create_target_list(admin, "Supernovae", [survey], [survey],
+                                        [targets["SN 2023ixf"], targets["SN 2011fe"]])
+        grant_access(supernovae, None, view_groups=[collaborators])
+        create_target_list(admin, "Galactic", [survey], [survey], [targets["Betelgeuse"], targets["Sgr A*"]])

@@ -1,0 +1,58 @@
+"""Permission helpers for targets and target lists: every page and (later) the API uses these."""
+from __future__ import annotations
+
+from guardian.shortcuts import assign_perm
+
+from tom.permissions import object_for, object_view
+
+from .models import Target, TargetList
+
+TARGET_ACTIONS = ("view", "change", "delete")
+
+
+def target_for(user, pk, action: str = "view") -> Target:
+    return object_for(user, Target.objects.all(), pk, action)
+
+
+def target_list_for(user, pk, action: str = "view") -> TargetList:
+    return object_for(user, TargetList.objects.all(), pk, action)
+
+
+def target_view(action: str = "view"):
+    return object_view("target", Target.objects.all, action)
+
+
+def target_list_view(action: str = "view"):
+    return object_view("targetlist", TargetList.objects.all, action)
+
+
+def grant_access(obj, owner=None, view_groups=(), change_groups=()) -> None:
+    """The creator may view, change and delete; chosen groups may view, or view and change."""
+    model = obj._meta.model_name
+    if owner is not None and owner.is_authenticated:
+        for action in TARGET_ACTIONS:
+            assign_perm(f"{action}_{model}", owner, obj)
+    for group in {*view_groups, *change_groups}:
+        assign_perm(f"view_{model}", group, obj)
+    for group in change_groups:
+        assign_perm(f"change_{model}", group, obj)
+
+
+def groups_with(obj, action: str) -> list:
+    """Groups holding ``action`` on ``obj`` (for the edit form's initial values)."""
+    model = obj._meta.model_name
+    perm_model = type(obj)._meta.apps.get_model("targets", f"{type(obj).__name__}GroupObjectPermission")
+    return [
+        p.group
+        for p in perm_model.objects.filter(content_object=obj, permission__codename=f"{action}_{model}").select_related("group")
+    ]
+
+
+def set_group_access(obj, view_groups, change_groups) -> None:
+    """Replace the groups' view/change permissions on ``obj`` (users' own permissions are kept)."""
+    model = obj._meta.model_name
+    perm_model = type(obj)._meta.apps.get_model("targets", f"{type(obj).__name__}GroupObjectPermission")
+    perm_model.objects.filter(
+        content_object=obj, permission__codename__in=[f"view_{model}", f"change_{model}"]
+    ).delete()
+    grant_access(obj, None, view_groups, change_groups)

@@ -1,0 +1,178 @@
+"""Creating, changing and deleting targets and target lists.
+
+Every path that writes targets (pages, CSV import, the admin through model
+validation, and later the API and stream handlers) goes through here, so the
+rules are written once: names unique in any spelling, the TOM Toolkit's
+required fields per target type, coordinates in range, one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from .models import (
+    ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, TargetExtra, TargetList, TargetName, TargetType, required_fields,
+)
+from .names import simplify_name
+from .permissions import grant_access, set_group_access
+
+TARGET_FIELDS = ("name", "type", *SIDEREAL_FIELDS, "scheme", *ORBITAL_FIELDS, "shared_by", "shared_from")
+
+
+@dataclass
+class TargetInput:
+    """Everything that describes a target, already parsed (coordinates in degrees)."""
+
+    fields: dict
+    aliases: list[str] = field(default_factory=list)
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+def check_required(fields: dict) -> dict[str, str]:
+    """Field errors for the TOM Toolkit's per-type required fields (0 counts as a value)."""
+    target_type = fields.get("type") or TargetType.SIDEREAL
+    label = "sidereal" if target_type == TargetType.SIDEREAL else "non-sidereal"
+    errors = {}
+    for name in required_fields(target_type, fields.get("scheme") or ""):
+        if fields.get(name) in (None, ""):
+            suffix = f" with scheme {fields.get('scheme')}" if name != "scheme" and fields.get("scheme") else ""
+            errors[name] = f"Required for a {label} target{suffix}."
+    return errors
+
+
+def check_names(name: str, aliases: Iterable[str], target: Target | None = None) -> dict[str, str]:
+    """Errors for a name or alias that clashes, in any spelling, with each other or with another target."""
+    errors: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for label, value in [("name", name), *(("aliases", a) for a in aliases)]:
+        key = simplify_name(value)
+        if not key:
+            errors.setdefault(label, "A name cannot be empty (or only spaces, -, _, brackets).")
+            continue
+        if len(value) > 100:
+            errors.setdefault(label, f"{value[:20]!r}... is longer than 100 characters.")
+        if key in seen:
+            errors.setdefault(label, f"{value!r} is the same name as {seen[key]!r} once spaces, case, -, _ and brackets are ignored.")
+        seen[key] = value
+    clashes = TargetName.objects.filter(key__in=seen).select_related("target")
+    if target is not None and target.pk:
+        clashes = clashes.exclude(target=target)
+    for clash in clashes:
+        label = "name" if clash.key == simplify_name(name) else "aliases"
+        errors.setdefault(
+            label, f"{seen[clash.key]!r} is already used by target {clash.target.name!r} (as {clash.name!r})."
+        )
+    return errors
+
+
+def validate(data: TargetInput, target: Target | None = None) -> None:
+    errors = check_required(data.fields)
+    errors.update(check_names(data.fields.get("name", ""), data.aliases, target))
+    for key in data.extras:
+        if not key.strip():
+            errors.setdefault("extras", "An extra field needs a key.")
+        elif len(key) > 200:
+            errors.setdefault("extras", f"Extra key {key[:20]!r}... is longer than 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(target: Target, data: TargetInput) -> None:
+    for name in TARGET_FIELDS:
+        if name in data.fields:
+            value = data.fields[name]
+            if value is None and name in ("scheme", "shared_by", "shared_from"):
+                value = ""
+            setattr(target, name, value)
+    try:
+        target.full_clean(exclude=["name"], validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+
+
+def _write_names_and_extras(target: Target, data: TargetInput) -> None:
+    TargetName.objects.bulk_create([TargetName(target=target, name=a, key=simplify_name(a)) for a in data.aliases])
+    for key, value in data.extras.items():
+        extra = TargetExtra(target=target, key=key.strip(), value="" if value is None else str(value))
+        extra.save()
+
+
+def _integrity_error(exc: IntegrityError) -> ValidationError:
+    # A concurrent writer took a name between our check and our insert; say so in words.
+    return ValidationError({"name": "A target with this name or alias was created at the same moment; try again."})
+
+
+@transaction.atomic
+def create_target(
+    user, data: TargetInput, view_groups=(), change_groups=(), target_lists: Iterable[TargetList] = ()
+) -> Target:
+    """Create a target with its names, extras, list memberships and permissions, all or nothing."""
+    validate(data)
+    target = Target()
+    _apply(target, data)
+    try:
+        with transaction.atomic():
+            target.save()
+            _write_names_and_extras(target, data)
+    except IntegrityError as exc:
+        raise _integrity_error(exc) from None
+    grant_access(target, user, view_groups, change_groups)
+    for target_list in target_lists:
+        target_list.targets.add(target)
+    return target
+
+
+@transaction.atomic
+def update_target(target: Target, data: TargetInput, view_groups=None, change_groups=None) -> Target:
+    """Replace a target's fields, aliases and extras; groups are replaced only when given."""
+    validate(data, target)
+    _apply(target, data)
+    try:
+        with transaction.atomic():
+            target.names.filter(primary=False).delete()
+            target.extras.all().delete()
+            target.save()
+            _write_names_and_extras(target, data)
+    except IntegrityError as exc:
+        raise _integrity_error(exc) from None
+    if view_groups is not None and change_groups is not None:
+        set_group_access(target, view_groups, change_groups)
+    return target
+
+
+@transaction.atomic
+def create_target_list(user, name: str, view_groups=(), change_groups=(), targets: Iterable[Target] = ()) -> TargetList:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A target list needs a name."})
+    target_list = TargetList.objects.create(name=name[:200])
+    grant_access(target_list, user, view_groups, change_groups)
+    target_list.targets.add(*targets)
+    return target_list
+
+
+def rename_target_list(target_list: TargetList, name: str) -> TargetList:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A target list needs a name."})
+    target_list.name = name[:200]
+    target_list.save(update_fields=["name", "modified"])
+    return target_list
+
+
+def add_to_list(target_list: TargetList, targets: Iterable[Target]) -> int:
+    """Add targets (already checked visible) to a list; returns how many were not members yet."""
+    targets = list(targets)
+    existing = set(target_list.targets.filter(pk__in=[t.pk for t in targets]).values_list("pk", flat=True))
+    target_list.targets.add(*targets)
+    return len({t.pk for t in targets} - existing)
+
+
+def remove_from_list(target_list: TargetList, targets: Iterable[Target]) -> int:
+    targets = list(targets)
+    present = target_list.targets.filter(pk__in=[t.pk for t in targets]).count()
+    target_list.targets.remove(*targets)
+    return present

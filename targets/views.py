@@ -1,0 +1,287 @@
+"""Pages for targets and target lists. Each view parses, checks (by decorator), calls a service, renders."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tom.pagination import paginate
+from tom.permissions import global_perm, has_object_perm, login
+
+from . import services
+from .coordinates import galactic, sexagesimal
+from .csvio import export_rows, import_targets
+from .forms import (
+    BulkTargetsForm, CsvImportForm, RenameTargetListForm, TargetForm, TargetListForm, TargetSearchForm,
+)
+from .models import Target, TargetList
+from .permissions import groups_with, target_list_for, target_list_view, target_view
+
+SECTIONS = ("coordinates", "names", "extras", "lists")
+
+
+def filtered_targets(request):
+    """The targets the user may view, narrowed by the list page's filters (also used by the CSV export)."""
+    form = TargetSearchForm(request.GET or None, user=request.user)
+    qs = Target.objects.visible_to(request.user)
+    sort = "-created"
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data.get("q"):
+            qs = qs.search(data["q"])
+        if data.get("cone_radius"):
+            qs = qs.cone(data["cone_ra"], data["cone_dec"], data["cone_radius"])
+            sort = "separation"
+        if data.get("target_list"):
+            qs = qs.filter(target_lists=data["target_list"])
+        if data.get("type"):
+            qs = qs.filter(type=data["type"])
+        sort = data.get("sort") or sort
+    elif form.is_bound:
+        qs = qs.none()
+    return form, qs.order_by(sort, "-id" if sort.startswith("-") else "id")
+
+
+@login
+def target_list(request):
+    form, qs = filtered_targets(request)
+    page = paginate(qs.prefetch_related("names"), request.GET.get("page"), settings.TARGET_LIST_PAGE_SIZE,
+                    settings.TARGET_LIST_COUNT_LIMIT)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form, "page": page, "query": query.urlencode(), "is_cone": form.is_cone,
+        "lists": TargetList.objects.permitted(request.user, "change").order_by("name"),
+        "can_add": request.user.has_perm("targets.add_target"),
+    }
+    template = "targets/partials/target_table.html" if request.htmx and not request.htmx.boosted else "targets/target_list.html"
+    return render(request, template, context)
+
+
+@login
+def target_export(request):
+    form, qs = filtered_targets(request)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+    response = StreamingHttpResponse(export_rows(qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="targets-{stamp}.csv"'
+    return response
+
+
+@global_perm("targets.add_target")
+def target_create(request):
+    form = TargetForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = services.create_target(
+                request.user, form.target_input(), form.cleaned_data["view_groups"], form.cleaned_data["change_groups"]
+            )
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, f"Created {target.name}.")
+            return redirect(target)
+    return render(request, "targets/target_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@target_view("change")
+def target_update(request, target):
+    view_groups, change_groups = groups_with(target, "view"), groups_with(target, "change")
+    form = TargetForm(
+        request.POST or None, user=request.user, instance=target,
+        initial=TargetForm.initial_for(target, view_groups, change_groups),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_target(target, form.target_input(), form.cleaned_data["view_groups"],
+                                   form.cleaned_data["change_groups"])
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, f"Saved {target.name}.")
+            return redirect(target)
+    return render(request, "targets/target_form.html", {"form": form, "target": target},
+                  status=400 if form.errors else 200)
+
+
+@target_view("delete")
+def target_delete(request, target):
+    if request.method == "POST":
+        name = target.name
+        target.delete()
+        messages.success(request, f"Deleted {name}.")
+        return redirect("targets:list")
+    return render(request, "targets/confirm_delete.html", {"object": target, "kind": "target"})
+
+
+@target_view()
+def target_detail(request, target):
+    return render(request, "targets/target_detail.html", {
+        "target": target,
+        "sections": SECTIONS,
+        "can_change": has_object_perm(request.user, "change", target),
+        "can_delete": has_object_perm(request.user, "delete", target),
+    })
+
+
+@target_view()
+def target_section(request, target, section):
+    """One part of the target page, loaded by htmx after the page itself."""
+    if section not in SECTIONS:
+        raise Http404("No such section.")
+    context = {"target": target}
+    if section == "coordinates" and target.ra is not None and target.dec is not None:
+        context["sexagesimal"] = sexagesimal(target.ra, target.dec)
+        context["galactic"] = galactic(target.ra, target.dec)
+    elif section == "names":
+        context["aliases"] = target.alias_names()
+    elif section == "extras":
+        context["extras"] = target.extras.all()
+    elif section == "lists":
+        return _lists_section(request, target)
+    return render(request, f"targets/partials/section_{section}.html", context)
+
+
+def _lists_section(request, target, status=200):
+    visible_lists = TargetList.objects.visible_to(request.user)
+    context = {
+        "target": target,
+        "member_of": visible_lists.filter(targets=target).order_by("name"),
+        "can_add_to": TargetList.objects.permitted(request.user, "change").exclude(targets=target).order_by("name"),
+    }
+    return render(request, "targets/partials/section_lists.html", context, status=status)
+
+
+@require_POST
+@target_view()
+def target_membership(request, target):
+    """Add this target to a list, or take it off one, from the target page."""
+    try:
+        target_list = target_list_for(request.user, int(request.POST.get("target_list", "")), "change")
+    except ValueError:
+        raise Http404("No such target list.") from None
+    if request.POST.get("action") == "remove":
+        services.remove_from_list(target_list, [target])
+        messages.success(request, f"Removed {target.name} from {target_list.name}.")
+    else:
+        services.add_to_list(target_list, [target])
+        messages.success(request, f"Added {target.name} to {target_list.name}.")
+    if request.htmx:
+        return _lists_section(request, target)
+    return redirect(target)
+
+
+@global_perm("targets.add_target")
+def target_import(request):
+    form = CsvImportForm(request.POST or None, request.FILES or None, user=request.user)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = import_targets(request.user, form.cleaned_data["file"], form.cleaned_data["view_groups"],
+                                form.cleaned_data["change_groups"])
+        if report.ok:
+            messages.success(request, f"Imported {len(report.created)} targets.")
+            return redirect("targets:list")
+    status = 400 if (form.errors or (report and not report.ok)) else 200
+    return render(request, "targets/target_import.html", {"form": form, "report": report}, status=status)
+
+
+# Target lists
+
+@login
+def targetlist_list(request):
+    visible_targets = Target.objects.visible_to(request.user).values("pk")
+    lists = (
+        TargetList.objects.visible_to(request.user)
+        .annotate(size=Count("targets", filter=Q(targets__in=visible_targets)))
+        .order_by("name", "pk")
+    )
+    page = paginate(lists, request.GET.get("page"), 50, 10000)
+    return render(request, "targets/targetlist_list.html", {
+        "page": page, "can_add": request.user.has_perm("targets.add_targetlist"),
+    })
+
+
+@global_perm("targets.add_targetlist")
+def targetlist_create(request):
+    form = TargetListForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        target_list = services.create_target_list(
+            request.user, form.cleaned_data["name"], form.cleaned_data["view_groups"], form.cleaned_data["change_groups"]
+        )
+        messages.success(request, f"Created the list {target_list.name}.")
+        return redirect(target_list)
+    return render(request, "targets/targetlist_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@target_list_view()
+def targetlist_detail(request, target_list):
+    members = target_list.targets.visible_to(request.user).prefetch_related("names").order_by("name", "pk")
+    page = paginate(members, request.GET.get("page"), settings.TARGET_LIST_PAGE_SIZE, settings.TARGET_LIST_COUNT_LIMIT)
+    return render(request, "targets/targetlist_detail.html", {
+        "target_list": target_list, "page": page,
+        "can_change": has_object_perm(request.user, "change", target_list),
+        "can_delete": has_object_perm(request.user, "delete", target_list),
+    })
+
+
+@target_list_view("change")
+def targetlist_update(request, target_list):
+    form = RenameTargetListForm(request.POST or None, initial={"name": target_list.name})
+    if request.method == "POST" and form.is_valid():
+        services.rename_target_list(target_list, form.cleaned_data["name"])
+        messages.success(request, f"Renamed the list to {target_list.name}.")
+        return redirect(target_list)
+    return render(request, "targets/targetlist_form.html", {"form": form, "target_list": target_list},
+                  status=400 if form.errors else 200)
+
+
+@target_list_view("delete")
+def targetlist_delete(request, target_list):
+    if request.method == "POST":
+        name = target_list.name
+        target_list.delete()
+        messages.success(request, f"Deleted the list {name} (its targets are kept).")
+        return redirect("targets:lists")
+    return render(request, "targets/confirm_delete.html", {"object": target_list, "kind": "target list"})
+
+
+@require_POST
+@target_list_view("change")
+def targetlist_remove(request, target_list):
+    """Take the selected targets off this list (bulk select on the list page)."""
+    ids = request.POST.getlist("targets")
+    targets = Target.objects.visible_to(request.user).filter(pk__in=[i for i in ids if i.isdigit()])
+    removed = services.remove_from_list(target_list, targets)
+    messages.success(request, f"Removed {removed} target(s) from {target_list.name}.")
+    return redirect(target_list)
+
+
+@require_POST
+@login
+def targetlist_add(request):
+    """Add the targets selected on the target list page to a list the user may change."""
+    form = BulkTargetsForm(request.POST, user=request.user)
+    if not form.is_valid() or not form.cleaned_data.get("target_list"):
+        problems = "; ".join(m for messages_ in form.errors.values() for m in messages_) or "Choose a list."
+        messages.error(request, f"Nothing was added: {problems}")
+        return redirect(request.POST.get("next") if _safe_next(request) else "targets:list")
+    target_list = form.cleaned_data["target_list"]
+    added = services.add_to_list(target_list, form.cleaned_data["targets"])
+    messages.success(request, f"Added {added} target(s) to {target_list.name}.")
+    return redirect(target_list)
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    return url_has_allowed_host_and_scheme(request.POST.get("next"), allowed_hosts={request.get_host()})
+
+
+def _errors_onto(form, exc: ValidationError) -> None:
+    for name, msgs in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, msgs)
+
