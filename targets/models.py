@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import dateparse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .coordinates import CoordinateError, parse_dec, parse_ra
 from .names import simplify_name
 
 
@@ -148,12 +149,26 @@ class TargetQuerySet(PermittedQuerySet):
         )
 
 
+def validate_ra(value: float) -> None:
+    try:
+        parse_ra(value)
+    except CoordinateError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_dec(value: float) -> None:
+    try:
+        parse_dec(value)
+    except CoordinateError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 class Target(models.Model):
     name = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=20, choices=TargetType.choices, default=TargetType.SIDEREAL)
 
-    ra = models.FloatField(null=True, blank=True, help_text="Right ascension, degrees")
-    dec = models.FloatField(null=True, blank=True, help_text="Declination, degrees")
+    ra = models.FloatField(null=True, blank=True, validators=[validate_ra], help_text="Right ascension, degrees")
+    dec = models.FloatField(null=True, blank=True, validators=[validate_dec], help_text="Declination, degrees")
     epoch = models.FloatField(null=True, blank=True, help_text="Julian years")
     pm_ra = models.FloatField(null=True, blank=True, help_text="Proper motion in RA, mas/yr")
     pm_dec = models.FloatField(null=True, blank=True, help_text="Proper motion in Dec, mas/yr")

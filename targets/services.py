@@ -88,7 +88,7 @@ def _apply(target: Target, data: TargetInput) -> None:
                 value = ""
             setattr(target, name, value)
     try:
-        target.full_clean(exclude=["name"], validate_unique=False)
+        target.full_clean(exclude=["name"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from None
 

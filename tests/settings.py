@@ -1,0 +1,11 @@
+"""Test settings: the real settings, with fast password hashing and a throwaway data directory."""
+import os
+import tempfile
+
+os.environ.setdefault("TOM_DATA_DIR", tempfile.mkdtemp(prefix="tom-test-"))
+
+from tom.settings import *  # noqa: E402,F401,F403
+
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TOM_NAME = "Test TOM"
