@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 from astropy import units as u
 from astropy.coordinates import Angle, SkyCoord
@@ -37,7 +38,9 @@ def parse_ra(value) -> float:
                 degrees = float(text)
             else:
                 unit = u.deg if re.search(r"[d°]", text) else u.hourangle
-                degrees = Angle(text, unit=unit).to_value(u.deg)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # astropy warns of hours >= 24; the range check below says it
+                    degrees = float(Angle(text, unit=unit).to_value(u.deg))
         except (ValueError, TypeError, u.UnitsError) as exc:
             raise CoordinateError(
                 f"Cannot read right ascension {text!r}: use degrees (187.5) or hours (12:30:00)."
@@ -56,7 +59,7 @@ def parse_dec(value) -> float:
         if not text:
             raise CoordinateError("Declination is empty.")
         try:
-            degrees = float(text) if _is_decimal(text) else Angle(text, unit=u.deg).to_value(u.deg)
+            degrees = float(text) if _is_decimal(text) else float(Angle(text, unit=u.deg).to_value(u.deg))
         except (ValueError, TypeError, u.UnitsError) as exc:
             raise CoordinateError(
                 f"Cannot read declination {text!r}: use degrees (-45.25) or sexagesimal (-45:15:00)."
@@ -73,9 +76,9 @@ def parse_radius_arcsec(value, default_unit: str = "arcsec") -> float:
         raise CoordinateError("Radius is empty.")
     try:
         if _is_decimal(text):
-            radius = (float(text) * u.Unit(default_unit)).to_value(u.arcsec)
+            radius = float((float(text) * u.Unit(default_unit)).to_value(u.arcsec))
         else:
-            radius = Angle(text).to_value(u.arcsec)
+            radius = float(Angle(text).to_value(u.arcsec))
     except (ValueError, TypeError, u.UnitsError) as exc:
         raise CoordinateError(f"Cannot read radius {text!r}: give a number of {default_unit} or a unit.") from exc
     if not math.isfinite(radius) or radius <= 0 or radius > 180 * 3600:

@@ -156,8 +156,8 @@ def _lists_section(request, target, status=200):
     return render(request, "targets/partials/section_lists.html", context, status=status)
 
 
-@require_POST
 @target_view()
+@require_POST
 def target_membership(request, target):
     """Add this target to a list, or take it off one, from the target page."""
     try:
@@ -249,8 +249,8 @@ def targetlist_delete(request, target_list):
     return render(request, "targets/confirm_delete.html", {"object": target_list, "kind": "target list"})
 
 
-@require_POST
 @target_list_view("change")
+@require_POST
 def targetlist_remove(request, target_list):
     """Take the selected targets off this list (bulk select on the list page)."""
     ids = request.POST.getlist("targets")
@@ -260,8 +260,8 @@ def targetlist_remove(request, target_list):
     return redirect(target_list)
 
 
-@require_POST
 @login
+@require_POST
 def targetlist_add(request):
     """Add the targets selected on the target list page to a list the user may change."""
     form = BulkTargetsForm(request.POST, user=request.user)

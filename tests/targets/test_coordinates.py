@@ -44,3 +44,9 @@ def test_presentation_in_sexagesimal_and_galactic():
     l, b = galactic(266.404996, -28.936172)  # Galactic centre
     assert l == pytest.approx(0.0, abs=0.01) or l == pytest.approx(360.0, abs=0.01)
     assert b == pytest.approx(0.0, abs=0.01)
+
+
+def test_parsers_return_plain_floats():
+    # numpy scalars break Django's validators ("truth value of an empty array")
+    assert type(parse_ra("12:30:00")) is float and type(parse_dec("-10:00:00")) is float
+    assert type(parse_radius_arcsec("1 arcmin")) is float
