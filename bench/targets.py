@@ -274,7 +274,21 @@ RESULT_RE = re.compile(r'id="result-count">\s*(.*?)\s*</p>', re.S)
 def result_text(response) -> str:
     match = RESULT_RE.search(response.content.decode())
     text = re.sub(r"\s+", " ", match.group(1)) if match else "?"
-    return text.replace(" targets", "").replace("No targets match.", "none")
+    return text.replace("No targets match.", "none").replace(" targets", "")
+
+
+class QueryTimer:
+    """Times each query to the microsecond (CaptureQueriesContext rounds to the millisecond)."""
+
+    def __init__(self):
+        self.times = []
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.times.append((time.perf_counter() - t0) * 1000)
 
 
 def run_case(client, params: dict, repeat: int):
@@ -284,11 +298,15 @@ def run_case(client, params: dict, repeat: int):
     # Warm-up, with the queries captured (a second capture checks the count is stable).
     captures = []
     for _ in range(2):
-        with CaptureQueriesContext(connection) as ctx:
+        timer = QueryTimer()
+        with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timer):
             response = client.get("/targets/", params)
         if response.status_code != 200:
             raise SystemExit(f"GET /targets/ {params} -> {response.status_code} {response.get('Location', '')}")
-        captures.append(ctx.captured_queries)
+        queries = ctx.captured_queries
+        if len(timer.times) == len(queries):
+            queries = [{"sql": q["sql"], "time": ms / 1000} for q, ms in zip(queries, timer.times)]
+        captures.append(queries)
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -306,6 +324,15 @@ def run_case(client, params: dict, repeat: int):
         "all": queries,
         "result": result_text(response),
     }
+
+
+def short(sql: str) -> str:
+    """The SQL with a long top-level column list shown as ``<k columns>``."""
+    match = re.match(r'SELECT (.*?) FROM "', sql)
+    if match and len(match.group(1)) > 100:
+        k = match.group(1).count(", ") + 1
+        sql = f"SELECT <{k} columns> FROM \"" + sql[match.end():]
+    return sql
 
 
 def explain(sql: str) -> list[str]:
@@ -395,25 +422,33 @@ def run(args):
         stable = "" if r["stable"] else " (varies)"
         print(f"{label:<34} {username:<11} {r['median']:>9.1f} {r['p90']:>8.1f} {r['queries']:>7}{stable} "
               f"{r['sql_ms']:>7.1f}  {r['result']}{flag}", flush=True)
-    print("(SQL ms: time in the database during one warm-up request, from CaptureQueriesContext)")
+    print("(queries: counted with CaptureQueriesContext in a warm-up request; SQL ms: time spent in those queries)")
 
-    # The list query of the non-superuser's first page, as the view ran it.
+    # The queries of the non-superuser's first page, as the view ran them.
     first = results[0][3]["all"]
-    print(f"\nQueries of the first page for {USER} (time, then the SQLite EXPLAIN QUERY PLAN of those on targets):")
+    print(f"\nQueries of the first page for {USER} (ms in one warm-up request):")
+    for q in first:
+        sql = short(q["sql"])
+        print(f"  {float(q['time']) * 1000:7.2f}  {sql[:150]}{' ...' if len(sql) > 150 else ''}")
+    print(f"\nEXPLAIN QUERY PLAN of the list query and the count query of that page:")
+    shown = set()
     for q in first:
         sql = q["sql"]
-        print(f"  {float(q['time']) * 1000:7.1f} ms  {sql[:160]}{' ...' if len(sql) > 160 else ''}")
-    for q in first:
-        if "targets_target" in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT"):
-            print(f"\n  {float(q['time']) * 1000:.1f} ms: {q['sql']}")
-            print("\n".join(explain(q["sql"])))
+        if sql.startswith(('SELECT "targets_target"."id", ', 'SELECT COUNT(*) FROM (SELECT "targets_target"."id"')):
+            shown.add(sql)
+            print(f"\n  {float(q['time']) * 1000:.2f} ms: {short(sql)}")
+            print("\n".join(explain(sql)))
 
     slow = [(label, username, r) for label, username, _, r in results if args.explain_all or r["median"] > BUDGET_MS]
     if slow:
-        print(f"\nSlowest query of each case{'' if args.explain_all else ' over 50 ms'}:")
+        print(f"\nSlowest query of each case{'' if args.explain_all else ' over 50 ms'} (not shown above):")
     for label, username, r in slow:
         q = r["slowest"]
-        print(f"\n  [{label} / {username}] {float(q['time']) * 1000:.1f} ms: {q['sql']}")
+        if q["sql"] in shown:
+            print(f"\n  [{label} / {username}] {float(q['time']) * 1000:.2f} ms: the same query as above")
+            continue
+        shown.add(q["sql"])
+        print(f"\n  [{label} / {username}] {float(q['time']) * 1000:.2f} ms: {short(q['sql'])}")
         print("\n".join(explain(q["sql"])))
 
     over = [f"{label} ({username})" for label, username, _, r in results if r["median"] > BUDGET_MS]

@@ -40,7 +40,8 @@ def parse_ra(value) -> float:
                 unit = u.deg if re.search(r"[d°]", text) else u.hourangle
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # astropy warns of hours >= 24; the range check below says it
-                    degrees = float(Angle(text, unit=unit).to_value(u.deg))
+                    # rounded to 1e-10 degrees (0.4 micro-arcsec) so 10:00:00 is 150.0, not 149.99999999999997
+                    degrees = round(float(Angle(text, unit=unit).to_value(u.deg)), 10)
         except (ValueError, TypeError, u.UnitsError) as exc:
             raise CoordinateError(
                 f"Cannot read right ascension {text!r}: use degrees (187.5) or hours (12:30:00)."
@@ -59,7 +60,7 @@ def parse_dec(value) -> float:
         if not text:
             raise CoordinateError("Declination is empty.")
         try:
-            degrees = float(text) if _is_decimal(text) else float(Angle(text, unit=u.deg).to_value(u.deg))
+            degrees = float(text) if _is_decimal(text) else round(float(Angle(text, unit=u.deg).to_value(u.deg)), 10)
         except (ValueError, TypeError, u.UnitsError) as exc:
             raise CoordinateError(
                 f"Cannot read declination {text!r}: use degrees (-45.25) or sexagesimal (-45:15:00)."

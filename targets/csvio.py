@@ -20,6 +20,8 @@ from .names import simplify_name
 from .services import TargetInput, create_target
 
 ALIAS_COLUMNS = {"aliases", "alias"}
+# Written by the export, read-only here.
+IGNORED_COLUMNS = {"id", "created", "modified"}
 
 
 @dataclass
@@ -67,7 +69,9 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
     except ValidationError as exc:
         report.errors.extend(exc.messages)
         return report
-    extra_columns = [c for c in header if c and c not in FORM_FIELDS and not _is_alias_column(c)]
+    extra_columns = [
+        c for c in header if c and c not in FORM_FIELDS and c not in IGNORED_COLUMNS and not _is_alias_column(c)
+    ]
     inputs: list[TargetInput] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
