@@ -148,10 +148,12 @@ def target_section(request, target, section):
 
 def _lists_section(request, target, status=200):
     visible_lists = TargetList.objects.visible_to(request.user)
+    changeable = TargetList.objects.permitted(request.user, "change")
     context = {
         "target": target,
         "member_of": visible_lists.filter(targets=target).order_by("name"),
-        "can_add_to": TargetList.objects.permitted(request.user, "change").exclude(targets=target).order_by("name"),
+        "changeable": set(changeable.filter(targets=target).values_list("pk", flat=True)),
+        "can_add_to": changeable.exclude(targets=target).order_by("name"),
     }
     return render(request, "targets/partials/section_lists.html", context, status=status)
 

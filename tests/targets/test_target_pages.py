@@ -123,6 +123,9 @@ def test_add_and_remove_a_target_from_a_list_on_its_page(client_for, target, use
 
 
 def test_viewer_cannot_add_a_target_to_a_list_they_may_only_view(client_for, target, target_list):
+    section = client_for("viewer").get(reverse("targets:section", args=[target.pk, "lists"])).content.decode()
+    assert "Transients" in section and "remove" not in section
+    assert "remove" in client_for("editor").get(reverse("targets:section", args=[target.pk, "lists"])).content.decode()
     target_list.targets.clear()
     response = client_for("viewer").post(reverse("targets:membership", args=[target.pk]),
                                          {"target_list": target_list.pk, "action": "add"})
