@@ -19,11 +19,11 @@ def target_list_for(user, pk, action: str = "view") -> TargetList:
 
 
 def target_view(action: str = "view"):
-    return object_view("target", Target.objects.all, action)
+    return object_view("target", target_for, action)
 
 
 def target_list_view(action: str = "view"):
-    return object_view("targetlist", TargetList.objects.all, action)
+    return object_view("targetlist", target_list_for, action)
 
 
 def grant_access(obj, owner=None, view_groups=(), change_groups=()) -> None:

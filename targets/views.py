@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,8 @@ from .models import Target, TargetList
 from .permissions import groups_with, target_list_for, target_list_view, target_view
 
 SECTIONS = ("coordinates", "names", "extras", "lists")
+# Loaded from the dataproducts app's URLs.
+DATA_SECTIONS = ("lightcurve", "spectra", "photometry", "products")
 
 
 def filtered_targets(request):
@@ -123,6 +126,7 @@ def target_detail(request, target):
     return render(request, "targets/target_detail.html", {
         "target": target,
         "sections": SECTIONS,
+        "data_sections": [(name, reverse(f"dataproducts:{name}", args=[target.pk])) for name in DATA_SECTIONS],
         "can_change": has_object_perm(request.user, "change", target),
         "can_delete": has_object_perm(request.user, "delete", target),
     })

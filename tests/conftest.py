@@ -19,6 +19,13 @@ from targets.services import TargetInput, create_target, create_target_list
 ROLES = ("anonymous", "outsider", "viewer", "editor", "superuser")
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test writes its uploads to a directory of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def viewers(db):
     return Group.objects.create(name="Viewers")
@@ -60,6 +67,23 @@ def target_list(users, viewers, editors, target):
     tl = create_target_list(users["superuser"], "Transients", [viewers], [editors], [target])
     assign_perm("delete_targetlist", editors, tl)
     return tl
+
+
+PHOTOMETRY_CSV = """mjd,filter,magnitude,error,limit,telescope
+60400.10,g,18.50,0.05,,LCO-1m
+60400.20,r,18.20,0.04,,LCO-1m
+60401.10,g,,,20.1,LCO-1m
+"""
+
+
+@pytest.fixture
+def data_product(users, target):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dataproducts.services import upload_data_product
+
+    upload = SimpleUploadedFile("lightcurve.csv", PHOTOMETRY_CSV.encode(), "text/csv")
+    return upload_data_product(target, upload, "photometry", user=users["superuser"]).data_product
 
 
 @pytest.fixture

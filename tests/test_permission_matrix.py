@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from dataproducts.models import DataProduct, ReducedDatum
 from targets.models import Target, TargetList, TargetName
 from tests.conftest import ROLES
 
 # Sample values for URL parameters other than an object's pk.
-SAMPLE_KWARGS = {"section": "names"}
+SAMPLE_KWARGS = {"section": "names", "fmt": "csv"}
 ALLOWED = {200, 405}  # 405: a POST-only view answering a GET after the permission check passed
 
 
@@ -71,12 +72,14 @@ def snapshot():
         list(TargetName.objects.order_by("pk").values_list("name", "key")),
         list(TargetList.objects.order_by("pk").values_list("name", "modified")),
         list(TargetList.targets.through.objects.order_by("pk").values_list("targetlist_id", "target_id")),
+        list(DataProduct.objects.order_by("pk").values_list("pk", "data")),
+        list(ReducedDatum.objects.order_by("pk").values_list("pk", "brightness", "limit")),
     )
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_get_on_every_url(role, client_for, target, target_list):
-    objects = {"target": target, "targetlist": target_list}
+def test_get_on_every_url(role, client_for, target, target_list, data_product):
+    objects = {"target": target, "targetlist": target_list, "dataproduct": data_product}
     client = client_for(role)
     failures = []
     for name, pattern in site_urls():
@@ -94,8 +97,8 @@ def test_get_on_every_url(role, client_for, target, target_list):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "outsider", "viewer"])
-def test_refused_posts_change_nothing(role, client_for, target, target_list):
-    objects = {"target": target, "targetlist": target_list}
+def test_refused_posts_change_nothing(role, client_for, target, target_list, data_product):
+    objects = {"target": target, "targetlist": target_list, "dataproduct": data_product}
     client = client_for(role)
     before = snapshot()
     checked = 0
@@ -106,14 +109,15 @@ def test_refused_posts_change_nothing(role, client_for, target, target_list):
             continue  # this role may use the URL; its POSTs are tested with the feature
         url = url_for(name, pattern, objects)
         response = client.post(url, {"name": "Hacked", "ra": "1", "dec": "1", "target_list": target_list.pk,
-                                      "targets": [target.pk], "action": "remove"})
+                                      "targets": [target.pk], "action": "remove", "time": "60000", "bandpass": "V",
+                                      "brightness": "12", "data_product_type": "photometry"})
         assert response.status_code in expected, f"POST {url}: {response.status_code}, expected {expected}"
         checked += 1
     assert checked > 0
     assert snapshot() == before
 
 
-def test_objects_that_do_not_exist_are_404_even_for_superusers(client_for, target, target_list):
+def test_objects_that_do_not_exist_are_404_even_for_superusers(client_for, target, target_list, data_product):
     client = client_for("superuser")
     for name, pattern in site_urls():
         if "pk" in pattern.pattern.converters:

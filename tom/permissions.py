@@ -72,13 +72,13 @@ def global_perm(perm: str):
     return decorator
 
 
-def object_view(kind: str, queryset_factory, action: str = "view"):
-    """Fetch the URL's ``pk`` through ``object_for`` and pass the object to the view instead."""
+def object_view(kind: str, fetch, action: str = "view"):
+    """Fetch the URL's ``pk`` with ``fetch(user, pk, action)`` (a kind's helper) and pass the object to the view."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, pk, *args, **kwargs):
-            obj = object_for(request.user, queryset_factory(), pk, action)
+            obj = fetch(request.user, pk, action)
             return view(request, obj, *args, **kwargs)
 
         return _mark(login_required(wrapped), Access(kind, action))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS/JS as static files, no CDN
     "tom",
     "targets",
+    "dataproducts",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +97,10 @@ def database_config() -> dict:
         # WAL lets the web server read while readstreams or a worker writes;
         # IMMEDIATE transactions avoid "database is locked" on upgrade from read to write.
         config["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"  # 64 MiB page cache: bulk inserts into indexes
+            ),
             "transaction_mode": "IMMEDIATE",
         }
     return config
@@ -138,6 +142,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "tom.staticfinders.PlotlyFinder",
+]
 WHITENOISE_USE_FINDERS = True
 
 # Targets
@@ -146,6 +155,23 @@ TARGET_LIST_PAGE_SIZE = int(os.environ.get("TARGET_LIST_PAGE_SIZE", "25"))
 # view costs more than the page itself, so beyond this the page says "N+".
 TARGET_LIST_COUNT_LIMIT = int(os.environ.get("TARGET_LIST_COUNT_LIMIT", "10000"))
 TARGET_IMPORT_MAX_ROWS = int(os.environ.get("TARGET_IMPORT_MAX_ROWS", "50000"))
+
+# Data products: the TOM Toolkit's setting names and shapes.
+DATA_PRODUCT_TYPES = {
+    "photometry": ("photometry", "Photometry"),
+    "spectroscopy": ("spectroscopy", "Spectroscopy"),
+    "fits_file": ("fits_file", "FITS file"),
+    "image_file": ("image_file", "Image file"),
+}
+DATA_PROCESSORS = {
+    "photometry": "dataproducts.processors.photometry.PhotometryProcessor",
+    "spectroscopy": "dataproducts.processors.spectroscopy.SpectroscopyProcessor",
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Light curves with more points than this are drawn with WebGL (scattergl).
+LIGHT_CURVE_WEBGL_THRESHOLD = 5000
+PHOTOMETRY_PAGE_SIZE = 50
 
 LOGGING = {
     "version": 1,

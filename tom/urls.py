@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/login/", public(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("targets/", include("targets.urls")),
+    path("dataproducts/", include("dataproducts.urls")),
     path("admin/", admin.site.urls),
 ]

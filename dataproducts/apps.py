@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DataProductsConfig(AppConfig):
+    name = "dataproducts"
+    verbose_name = "Data products"

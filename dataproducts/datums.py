@@ -1,0 +1,184 @@
+"""Reading a reduced datum from the shapes it arrives in, and what makes two datums the same.
+
+Senders use two generations of keys for photometry (TOM Toolkit 2.x
+``magnitude/error/filter/limit``, 3.x ``brightness/brightness_error/bandpass``)
+and files use many column names; ``parse_datum`` turns any of them into one
+canonical dict, the only shape ``services.save_datums`` accepts.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import datetime, timezone
+
+from django.utils.dateparse import parse_datetime
+
+# canonical key: accepted spellings, first match wins (in this order, unlike the TOM Toolkit's sets)
+PHOTOMETRY_KEYS: dict[str, tuple[str, ...]] = {
+    "brightness": ("brightness", "magnitude", "mag"),
+    "brightness_error": ("brightness_error", "error", "magnitude_error", "mag_err", "magerr", "err", "e_mag"),
+    "bandpass": ("bandpass", "filter", "band"),
+    "limit": ("limit", "limiting_brightness", "limiting_magnitude", "limiting_mag", "lim_mag", "maglim"),
+    "unit": ("unit", "brightness_unit"),
+    "telescope": ("telescope",),
+    "instrument": ("instrument",),
+    "exposure_time": ("exposure_time", "exptime"),
+}
+FLOAT_COLUMNS = ("brightness", "brightness_error", "limit", "exposure_time")
+TEXT_LIMITS = {"bandpass": 32, "unit": 32, "telescope": 255, "instrument": 255, "source_name": 100,
+               "source_location": 200, "data_type": 100}
+SPECTRUM_KEYS: dict[str, tuple[str, ...]] = {
+    "flux": ("flux", "f"),
+    "wavelength": ("wavelength", "wave", "wl", "lambda"),
+    "error": ("error", "flux_error", "err", "f_error"),
+    "flux_units": ("flux_units", "flux_unit", "f_unit", "f_units"),
+    "wavelength_units": ("wavelength_units", "wavelength_unit", "w_unit", "w_units", "lambda_unit", "lambda_units"),
+}
+
+
+class DatumError(ValueError):
+    """A datum that cannot be stored; ``field`` names the offending key."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _float(field: str, value) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise DatumError(field, f"{value!r} is not a number.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DatumError(field, f"{value!r} is not a number.") from None
+    if not math.isfinite(number):
+        return None  # NaN marks a missing value in tables
+    return number
+
+
+def _text(field: str, value) -> str:
+    text = "" if value is None else str(value).strip()
+    limit = TEXT_LIMITS.get(field)
+    if limit and len(text) > limit:
+        raise DatumError(field, f"is longer than {limit} characters.")
+    return text
+
+
+def parse_timestamp(value) -> datetime:
+    """An aware UTC datetime from a datetime or ISO 8601 text (naive means UTC)."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = parse_datetime(str(value).strip().replace(" UTC", "").replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise DatumError("timestamp", f"{value!r} is not an ISO 8601 date and time.")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _first(source: dict, names: tuple[str, ...]):
+    for name in names:
+        if name in source and source[name] is not None and source[name] != "":
+            return name, source[name]
+    return None, None
+
+
+def parse_datum(raw: dict) -> dict:
+    """A canonical datum from a TOM Toolkit-style dict: keys under ``value`` are lifted, aliases resolved."""
+    if not isinstance(raw, dict):
+        raise DatumError("value", "a datum must be an object.")
+    merged = dict(raw)
+    nested = merged.pop("value", None)
+    if isinstance(nested, str):
+        try:
+            nested = json.loads(nested) if nested.strip() else {}
+        except ValueError:
+            raise DatumError("value", "is not a JSON object.") from None
+    if nested is not None and not isinstance(nested, dict):
+        raise DatumError("value", "must be an object.")
+    merged.update(nested or {})
+    data_type = _text("data_type", merged.pop("data_type", "") or "").lower()
+    if not data_type:
+        raise DatumError("data_type", "is required.")
+    datum = {
+        "data_type": data_type,
+        "timestamp": parse_timestamp(merged.pop("timestamp", None)),
+        "source_name": _text("source_name", merged.pop("source_name", "")),
+        "source_location": _text("source_location", merged.pop("source_location", "")),
+    }
+    for ignored in ("target", "data_product", "id", "data_product_id"):
+        merged.pop(ignored, None)
+    if data_type == "photometry":
+        for column, names in PHOTOMETRY_KEYS.items():
+            name, value = _first(merged, names)
+            for alias in names:
+                merged.pop(alias, None)
+            datum[column] = _float(column, value) if column in FLOAT_COLUMNS else _text(column, value)
+        datum["value"] = merged
+    else:
+        datum["telescope"] = _text("telescope", merged.pop("telescope", ""))
+        datum["instrument"] = _text("instrument", merged.pop("instrument", ""))
+        if data_type == "spectroscopy":
+            merged = _canonical_spectrum(merged)
+        datum["value"] = merged
+    return datum
+
+
+def _canonical_spectrum(value: dict) -> dict:
+    # older TOMs sent {"0": {"flux": f, "wavelength": w}, "1": {...}}
+    if value and all(k.isdigit() and isinstance(v, dict) for k, v in value.items()):
+        points = [value[k] for k in sorted(value, key=int)]
+        value = {"flux": [p.get("flux") for p in points], "wavelength": [p.get("wavelength") for p in points]}
+    spectrum = {}
+    for key, names in SPECTRUM_KEYS.items():
+        name, found = _first(value, names)
+        for alias in names:
+            value.pop(alias, None)
+        if found is not None:
+            spectrum[key] = found
+    for key in ("flux", "wavelength", "error"):
+        if key in spectrum:
+            if not isinstance(spectrum[key], list):
+                raise DatumError(key, "must be a list of numbers.")
+            try:
+                spectrum[key] = [None if v is None else float(v) for v in spectrum[key]]
+            except (TypeError, ValueError):
+                raise DatumError(key, "must be a list of numbers.") from None
+    if "flux" not in spectrum or "wavelength" not in spectrum:
+        raise DatumError("flux", "a spectrum needs flux and wavelength lists.")
+    if len(spectrum["flux"]) != len(spectrum["wavelength"]):
+        raise DatumError("flux", f"has {len(spectrum['flux'])} values but wavelength has {len(spectrum['wavelength'])}.")
+    if "error" in spectrum and len(spectrum["error"]) != len(spectrum["flux"]):
+        raise DatumError("error", "must have as many values as flux.")
+    return {**value, **spectrum}
+
+
+def fingerprint(datum: dict) -> int:
+    """What makes two datums of a target the same datum (see ``ReducedDatum``), as a signed 64-bit integer.
+
+    Eight bytes keep the unique index small, so inserts stay fast; two
+    different datums of one target collide with a probability of about
+    n²/2⁶⁵ (3 in 100 million for a million datums on one target).
+    """
+    moment = datum["timestamp"]
+    if moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    if datum["data_type"] == "photometry":
+        brightness, limit = datum["brightness"], datum["limit"]
+        text = (f"photometry\x1f{moment.isoformat()}\x1f{datum['bandpass']}\x1f"
+                f"{'' if brightness is None else repr(brightness)}\x1f{'' if limit is None else repr(limit)}\x1f"
+                f"{datum['telescope']}\x1f{datum['instrument']}\x1f{datum['source_name']}")
+    else:
+        text = "\x1f".join((datum["data_type"], moment.isoformat(), datum["telescope"], datum["instrument"],
+                            datum["source_name"],
+                            json.dumps(datum["value"], sort_keys=True, separators=(",", ":"), default=str)))
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -1,0 +1,47 @@
+"""A target's photometry as streamed CSV or ECSV (astropy reads the ECSV back with its column types)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from .models import ReducedDatum
+from .plots import mjd_expression
+
+COLUMNS = [("mjd", "float64"), ("time", "string"), ("bandpass", "string"), ("brightness", "float64"),
+           ("brightness_error", "float64"), ("limit", "float64"), ("unit", "string"), ("telescope", "string"),
+           ("instrument", "string"), ("source_name", "string")]
+
+
+def _ecsv_header() -> str:
+    lines = ["# %ECSV 1.0", "# ---", "# delimiter: ','", "# datatype:"]
+    lines += [f"# - {{name: {name}, datatype: {kind}}}" for name, kind in COLUMNS]
+    lines.append("# schema: astropy-2.0")
+    return "\n".join(lines) + "\n"
+
+
+def photometry_rows(target, ecsv: bool = False):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    if ecsv:
+        buffer.write(_ecsv_header())
+    writer.writerow([name for name, _ in COLUMNS])
+    yield flush()
+    rows = (
+        ReducedDatum.objects.filter(target=target, data_type="photometry").annotate(mjd=mjd_expression())
+        .order_by("timestamp", "id")
+        .values_list("mjd", "timestamp", "bandpass", "brightness", "brightness_error", "limit", "unit", "telescope",
+                     "instrument", "source_name")
+        .iterator(chunk_size=5000)
+    )
+    for count, (mjd, timestamp, *rest) in enumerate(rows, start=1):
+        writer.writerow([f"{mjd:.6f}", timestamp.isoformat(), *["" if v is None else v for v in rest]])
+        if count % 1000 == 0:
+            yield flush()
+    yield flush()

@@ -1,0 +1,35 @@
+"""Processors turn a data product's file into reduced data.
+
+``DATA_PROCESSORS`` maps a data product type to a processor class by dotted
+path, as in the TOM Toolkit. A processor returns canonical datums (see
+``dataproducts.datums``) and raises ``ProcessingError`` naming the row or
+column it could not read. Types without a processor (plain FITS files,
+images) are kept as files only.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from ..services import ProcessingError
+
+
+class DataProcessor:
+    """Base class: one method to implement."""
+
+    def process(self, data_product) -> list[dict]:
+        return []
+
+
+def processor_for(data_product_type: str) -> DataProcessor:
+    path = getattr(settings, "DATA_PROCESSORS", {}).get(data_product_type)
+    if not path:
+        return DataProcessor()
+    return import_string(path)()
+
+
+def run_processor(data_product) -> list[dict]:
+    return processor_for(data_product.data_product_type).process(data_product)
+
+
+__all__ = ["DataProcessor", "ProcessingError", "processor_for", "run_processor"]

@@ -1,0 +1,180 @@
+"""Spectra: 1-D FITS (an image with a wavelength WCS, or a binary table) and ASCII tables.
+
+Units go through astropy: wavelengths are stored in the file's own unit with
+its name (``wavelength_units``), flux likewise (``flux_units``). The
+observation date comes from the header (DATE-OBS, MJD-OBS) or, for text, from
+a comment line such as ``# DATE-OBS: 2024-05-01T03:04:05``.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import timezone
+
+import numpy as np
+from astropy import units as u
+from astropy.io import fits
+from astropy.time import Time
+
+from ..services import ProcessingError
+from . import DataProcessor
+from .tables import find_column, float_column, read_table
+
+WAVELENGTH_NAMES = ("wavelength", "wave", "lambda", "wl", "wavelength_air", "loglam")
+FLUX_NAMES = ("flux", "f_lambda", "flam", "fnu", "counts", "f")
+ERROR_NAMES = ("error", "flux_error", "err", "sigma", "uncertainty", "e_flux", "flux_err")
+DATE_COMMENT = re.compile(r"^\s*#?\s*(date[-_ ]?obs|mjd[-_ ]?obs|date)\s*[:=]\s*(.+?)\s*$", re.IGNORECASE)
+META_COMMENT = re.compile(r"^\s*#?\s*(telescope|instrument|facility|flux_units?|wavelength_units?)\s*[:=]\s*(.+?)\s*$",
+                          re.IGNORECASE)
+
+
+def _unit_name(text: str | None, default: str) -> str:
+    if not text:
+        return default
+    try:
+        return u.Unit(text.strip(), parse_strict="raise").to_string()
+    except ValueError:
+        raise ProcessingError(f"unknown unit {text!r}.") from None
+
+
+def _date(value) -> "datetime":  # noqa: F821
+    text = str(value).strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        try:
+            moment = Time(number, format="mjd", scale="utc") if number is not None else Time(text, scale="utc")
+        except ValueError:
+            raise ProcessingError(f"observation date {text!r} is not a time (ISO 8601 or MJD).") from None
+    return moment.to_datetime(timezone=timezone.utc)
+
+
+def _finite_lists(wavelength: np.ndarray, flux: np.ndarray, error: np.ndarray | None) -> dict:
+    if wavelength.size == 0:
+        raise ProcessingError("the spectrum has no points.")
+    if wavelength.shape != flux.shape:
+        raise ProcessingError(f"{wavelength.size} wavelengths but {flux.size} fluxes.")
+    keep = np.isfinite(wavelength) & np.isfinite(flux)
+    if not keep.any():
+        raise ProcessingError("no point has both a wavelength and a flux.")
+    spectrum = {"wavelength": wavelength[keep].tolist(), "flux": flux[keep].tolist()}
+    if error is not None:
+        spectrum["error"] = [None if not np.isfinite(e) else float(e) for e in error[keep]]
+    return spectrum
+
+
+class SpectroscopyProcessor(DataProcessor):
+    def process(self, data_product) -> list[dict]:
+        path = data_product.data.path
+        name = path.lower()
+        if name.endswith((".fits", ".fit", ".fts", ".fits.gz", ".fz")):
+            datum = self._fits(path)
+        else:
+            datum = self._text(path)
+        return [datum]
+
+    def _fits(self, path: str) -> dict:
+        try:
+            hdus = fits.open(path, memmap=False)
+        except (OSError, ValueError) as exc:
+            raise ProcessingError(f"is not a readable FITS file ({exc}).") from None
+        with hdus:
+            header = hdus[0].header
+            for hdu in hdus:
+                if isinstance(hdu, fits.BinTableHDU):
+                    return self._fits_table(hdu, header)
+                if hdu.data is not None and getattr(hdu, "is_image", False):
+                    return self._fits_image(hdu)
+        raise ProcessingError("holds neither a 1-D spectrum image nor a binary table.")
+
+    def _meta(self, header, fallback=None) -> dict:
+        fallback = fallback or {}
+        date = header.get("DATE-OBS") or header.get("MJD-OBS") or fallback.get("DATE-OBS") or fallback.get("MJD-OBS")
+        if date is None:
+            raise ProcessingError("no observation date: the header needs DATE-OBS or MJD-OBS.")
+        return {
+            "timestamp": _date(date),
+            "telescope": str(header.get("TELESCOP") or fallback.get("TELESCOP") or "").strip()[:255],
+            "instrument": str(header.get("INSTRUME") or fallback.get("INSTRUME") or "").strip()[:255],
+        }
+
+    def _fits_image(self, hdu) -> dict:
+        data = np.asarray(hdu.data, dtype=float)
+        while data.ndim > 1:  # IRAF multispec-style cubes: the first spectrum
+            data = data[0]
+        header = hdu.header
+        crval = header.get("CRVAL1")
+        step = header.get("CDELT1", header.get("CD1_1"))
+        if crval is None or step is None:
+            raise ProcessingError("the image has no wavelength solution (CRVAL1 and CDELT1 or CD1_1).")
+        crpix = header.get("CRPIX1", 1.0)
+        wavelength = crval + (np.arange(data.size) + 1 - crpix) * step
+        if str(header.get("CTYPE1", "")).upper().startswith("LOG") or header.get("DC-FLAG") == 1:
+            wavelength = 10 ** wavelength
+        meta = self._meta(header)
+        spectrum = _finite_lists(wavelength, data, None)
+        spectrum["wavelength_units"] = _unit_name(header.get("CUNIT1"), "Angstrom")
+        spectrum["flux_units"] = _unit_name(header.get("BUNIT"), "erg / (Angstrom s cm2)")
+        return {"data_type": "spectroscopy", "source_name": "", "source_location": "", "value": spectrum, **meta}
+
+    def _fits_table(self, hdu, primary_header) -> dict:
+        from astropy.table import Table
+
+        table = Table.read(hdu)
+        wave_col = find_column(table, WAVELENGTH_NAMES)
+        flux_col = find_column(table, FLUX_NAMES)
+        if wave_col is None or flux_col is None:
+            raise ProcessingError("the table needs a wavelength and a flux column (found: %s)." % ", ".join(table.colnames))
+        error_col = find_column(table, ERROR_NAMES)
+
+        def flat(column):
+            return np.asarray(table[column], dtype=float).ravel()
+
+        wavelength = flat(wave_col)
+        if wave_col.lower() == "loglam":
+            wavelength = 10 ** wavelength
+        spectrum = _finite_lists(wavelength, flat(flux_col), flat(error_col) if error_col else None)
+        spectrum["wavelength_units"] = _unit_name(str(table[wave_col].unit) if table[wave_col].unit else None, "Angstrom")
+        spectrum["flux_units"] = _unit_name(str(table[flux_col].unit) if table[flux_col].unit else None,
+                                            "erg / (Angstrom s cm2)")
+        meta = self._meta(hdu.header, primary_header)
+        return {"data_type": "spectroscopy", "source_name": "", "source_location": "", "value": spectrum, **meta}
+
+    def _text(self, path: str) -> dict:
+        comments = {}
+        with open(path, "rb") as handle:
+            for raw in handle:
+                line = raw.decode("utf-8", "replace")
+                if not line.lstrip().startswith("#"):
+                    continue
+                for pattern in (DATE_COMMENT, META_COMMENT):
+                    match = pattern.match(line)
+                    if match:
+                        comments[match.group(1).lower().replace("-", "_").replace(" ", "_")] = match.group(2)
+        table = read_table(path)
+        wave_col = find_column(table, WAVELENGTH_NAMES)
+        flux_col = find_column(table, FLUX_NAMES)
+        if wave_col is None or flux_col is None:
+            raise ProcessingError("needs a wavelength and a flux column (found: %s)." % ", ".join(table.colnames))
+        error_col = find_column(table, ERROR_NAMES)
+        wavelength = float_column(table, wave_col)
+        flux = float_column(table, flux_col)
+        error = float_column(table, error_col) if error_col else None
+        spectrum = _finite_lists(wavelength, flux, error)
+        wave_unit = str(table[wave_col].unit) if table[wave_col].unit else comments.get("wavelength_units") or comments.get("wavelength_unit")
+        flux_unit = str(table[flux_col].unit) if table[flux_col].unit else comments.get("flux_units") or comments.get("flux_unit")
+        spectrum["wavelength_units"] = _unit_name(wave_unit, "Angstrom")
+        spectrum["flux_units"] = _unit_name(flux_unit, "erg / (Angstrom s cm2)")
+        date = table.meta.get("DATE-OBS") or table.meta.get("date_obs") or comments.get("date_obs") \
+            or comments.get("mjd_obs") or comments.get("date")
+        if not date:
+            raise ProcessingError("no observation date: add a comment line '# DATE-OBS: 2024-05-01T03:04:05'.")
+        return {
+            "data_type": "spectroscopy", "timestamp": _date(date), "source_name": "", "source_location": "",
+            "telescope": str(comments.get("telescope") or comments.get("facility") or table.meta.get("TELESCOP") or "")[:255],
+            "instrument": str(comments.get("instrument") or table.meta.get("INSTRUME") or "")[:255],
+            "value": spectrum,
+        }

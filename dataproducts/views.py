@@ -1,0 +1,152 @@
+"""Data product and photometry pages: parts of the target page (htmx), downloads and exports."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from targets.permissions import target_view
+from tom.pagination import paginate
+from tom.permissions import has_object_perm
+
+from . import plots, services
+from .exports import photometry_rows
+from .forms import PhotometryPointForm, UploadForm
+from .models import DataProduct, Origin, ReducedDatum
+from .permissions import data_product_view
+
+
+def _products_section(request, target, form=None, outcome=None, status=200):
+    products = DataProduct.objects.filter(target=target).select_related("uploaded_by")
+    return render(request, "dataproducts/partials/products.html", {
+        "target": target, "products": products, "form": form or UploadForm(), "outcome": outcome,
+        "can_change": has_object_perm(request.user, "change", target),
+    }, status=status)
+
+
+@target_view()
+def products(request, target):
+    return _products_section(request, target)
+
+
+@target_view("change")
+@require_POST
+def upload(request, target):
+    form = UploadForm(request.POST, request.FILES)
+    outcome = None
+    status = 400
+    if form.is_valid():
+        try:
+            result = services.upload_data_product(
+                target, form.cleaned_data["file"], form.cleaned_data["data_product_type"], user=request.user,
+                product_id=form.cleaned_data["product_id"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            status = 200
+            name = result.data_product.filename
+            if result.already_uploaded:
+                outcome = f"{name} was uploaded before (as {result.data_product}); nothing new was stored."
+            else:
+                outcome = (f"Stored {name}: {result.saved.created} new data point(s)"
+                           + (f", {result.saved.existing} already known." if result.saved.existing else "."))
+            form = None
+    if request.htmx:
+        return _products_section(request, target, form, outcome, status)
+    if outcome:
+        messages.success(request, outcome)
+    else:
+        messages.error(request, "The upload failed: " + "; ".join(m for errs in form.errors.values() for m in errs))
+    return redirect(target)
+
+
+@data_product_view()
+def download(request, product):
+    try:
+        handle = product.data.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    return FileResponse(handle, as_attachment=True, filename=product.filename)
+
+
+@data_product_view("delete")
+def delete(request, product):
+    target = product.target
+    if request.method != "POST":
+        return render(request, "dataproducts/confirm_delete.html", {"product": product, "target": target})
+    count = product.reduced_data.count()
+    services.delete_data_product(product)
+    text = f"Deleted {product.filename} and its {count} data point(s)."
+    if request.htmx:
+        return _products_section(request, target, outcome=text)
+    messages.success(request, text)
+    return redirect(target)
+
+
+def _photometry_section(request, target, form=None, outcome=None, status=200):
+    rows = ReducedDatum.objects.filter(target=target, data_type="photometry").order_by("-timestamp", "-id")
+    page = paginate(rows, request.GET.get("page"), settings.PHOTOMETRY_PAGE_SIZE, 1_000_000)
+    return render(request, "dataproducts/partials/photometry.html", {
+        "target": target, "page": page, "form": form or PhotometryPointForm(), "outcome": outcome,
+        "can_change": has_object_perm(request.user, "change", target),
+    }, status=status)
+
+
+@target_view()
+def photometry(request, target):
+    return _photometry_section(request, target)
+
+
+@target_view("change")
+@require_POST
+def add_photometry(request, target):
+    form = PhotometryPointForm(request.POST)
+    if not form.is_valid():
+        return _photometry_section(request, target, form, status=400)
+    result = services.save_datums(target, [form.datum()], origin=Origin.MANUAL, user=request.user)
+    outcome = "Added the point." if result.created else "That point was already there; nothing changed."
+    return _photometry_section(request, target, outcome=outcome)
+
+
+@target_view()
+def export_photometry(request, target, fmt):
+    if fmt not in ("csv", "ecsv"):
+        raise Http404("Export as csv or ecsv.")
+    response = StreamingHttpResponse(photometry_rows(target, ecsv=fmt == "ecsv"),
+                                     content_type="text/csv; charset=utf-8" if fmt == "csv" else "text/plain; charset=utf-8")
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in target.name)
+    response["Content-Disposition"] = f'attachment; filename="{name}-photometry.{fmt}"'
+    return response
+
+
+@target_view()
+def light_curve(request, target):
+    figure = plots.light_curve(target)
+    return render(request, "dataproducts/partials/plot.html", {
+        "target": target, "figure": _script_safe(figure), "kind": "lightcurve",
+        "trace_count": len(figure.data) if figure else 0,
+        "empty": "No photometry yet.",
+    })
+
+
+@target_view()
+def spectra(request, target):
+    normalise = request.GET.get("normalise") == "1"
+    figure = plots.spectra(target, normalise)
+    return render(request, "dataproducts/partials/plot.html", {
+        "target": target, "figure": _script_safe(figure), "kind": "spectra",
+        "trace_count": len(figure.data) if figure else 0,
+        "normalise": normalise, "empty": "No spectra yet.",
+    })
+
+
+def _script_safe(figure) -> str | None:
+    """The figure's JSON, safe inside a <script> element (names and filters are user text)."""
+    if figure is None:
+        return None
+    return figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

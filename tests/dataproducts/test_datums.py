@@ -1,0 +1,114 @@
+"""One way in: parse_datum for every shape senders use, save_datums for every path."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from dataproducts.datums import DatumError, fingerprint, parse_datum
+from dataproducts.models import Ingest, ReducedDatum
+from dataproducts.services import save_datums
+from dataproducts.signals import datums_created
+
+WHEN = "2024-04-01T06:00:00+00:00"
+
+
+def phot(**value):
+    return {"data_type": "photometry", "timestamp": WHEN, "source_name": "ZTF", "value": value}
+
+
+def test_toolkit_2x_and_3x_photometry_keys_mean_the_same_datum():
+    old = parse_datum(phot(magnitude=18.5, error=0.05, filter="r", telescope="P48"))
+    new = parse_datum(phot(brightness=18.5, brightness_error=0.05, bandpass="r", telescope="P48"))
+    assert old["brightness"] == new["brightness"] == 18.5 and old["bandpass"] == "r" and old["value"] == {}
+    assert fingerprint(old) == fingerprint(new)
+
+
+def test_keys_under_value_are_lifted_and_unknown_keys_kept():
+    datum = parse_datum(phot(mag="17.25", mag_err=0.1, band="g", observer="Ana", limit=None))
+    assert datum["brightness"] == 17.25 and datum["brightness_error"] == 0.1
+    assert datum["value"] == {"observer": "Ana"}
+
+
+def test_non_detections_with_a_limit_or_with_nothing_are_kept_and_collide():
+    limit = parse_datum(phot(limit=20.5, filter="r"))
+    assert limit["brightness"] is None and limit["limit"] == 20.5
+    bare = parse_datum(phot(brightness=None, bandpass="r"))  # what a 3.1.0 sender sends for a non-detection
+    assert fingerprint(bare) == fingerprint(parse_datum(phot(brightness=None, bandpass="r")))
+    assert fingerprint(bare) != fingerprint(limit)
+
+
+@pytest.mark.parametrize("raw,field", [
+    ({"data_type": "photometry", "timestamp": "yesterday", "value": {}}, "timestamp"),
+    ({"timestamp": WHEN, "value": {}}, "data_type"),
+    (phot(magnitude="bright"), "brightness"),
+    (phot(filter="x" * 40), "bandpass"),
+    ({"data_type": "spectroscopy", "timestamp": WHEN, "value": {"flux": [1, 2], "wavelength": [1]}}, "flux"),
+    ({"data_type": "photometry", "timestamp": WHEN, "value": "not json"}, "value"),
+])
+def test_bad_datums_name_the_field(raw, field):
+    with pytest.raises(DatumError) as err:
+        parse_datum(raw)
+    assert err.value.field == field
+
+
+def test_spectra_in_every_generation():
+    modern = parse_datum({"data_type": "spectroscopy", "timestamp": WHEN, "value": {
+        "flux": [1, 2], "wavelength": [4000, 4001], "flux_units": "erg", "wavelength_unit": "AA"}})
+    assert modern["value"] == {"flux": [1.0, 2.0], "wavelength": [4000.0, 4001.0], "flux_units": "erg",
+                               "wavelength_units": "AA"}
+    legacy = parse_datum({"data_type": "spectroscopy", "timestamp": WHEN, "value": {
+        "0": {"flux": 1, "wavelength": 4000}, "1": {"flux": 2, "wavelength": 4001}}})
+    assert legacy["value"]["flux"] == [1.0, 2.0]
+
+
+def test_save_reports_created_and_existing_and_skips_duplicates_in_the_same_batch(target, users):
+    first = [parse_datum(phot(magnitude=18.0 + i / 10, filter="g")) for i in range(3)]
+    result = save_datums(target, first + [first[0]], origin="api", user=users["editor"], received_from="Peer TOM")
+    assert result.statuses == ["created", "created", "created", "existing"]
+    assert result.created == 3 and result.existing == 1
+    again = save_datums(target, first, origin="api")
+    assert again.statuses == ["existing"] * 3 and again.created_ids == [] and again.ingest is None
+    stored = ReducedDatum.objects.filter(target=target)
+    assert stored.count() == 3
+    ingest = stored.first().ingest
+    assert (ingest.origin, ingest.user, ingest.received_from) == ("api", users["editor"], "Peer TOM")
+    assert Ingest.objects.count() == 1  # the all-duplicate batch left no provenance row behind
+
+
+def test_a_bad_row_names_itself_and_nothing_is_stored(target):
+    good = parse_datum(phot(magnitude=18.0, filter="g"))
+    bad = dict(good, brightness="18", timestamp=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(ValidationError) as err:
+        save_datums(target, [good, bad], origin="api")
+    assert err.value.messages == ["Row 2: brightness: '18' is not a number."]
+    assert not ReducedDatum.objects.exists() and not Ingest.objects.exists()
+
+
+def test_created_datums_are_announced_after_commit(target, django_capture_on_commit_callbacks):
+    heard = []
+
+    def listener(sender, target, ingest, datum_ids, **kwargs):
+        heard.append((target.pk, list(datum_ids)))
+
+    datums_created.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            result = save_datums(target, [parse_datum(phot(magnitude=18.0, filter="g"))], origin="manual")
+        assert heard == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+        assert heard == [(target.pk, result.created_ids)]
+    finally:
+        datums_created.disconnect(listener)
+
+
+def test_the_database_refuses_a_second_copy_whatever_the_path(target):
+    from django.db import IntegrityError, transaction
+
+    save_datums(target, [parse_datum(phot(magnitude=18.0, filter="g"))], origin="api")
+    existing = ReducedDatum.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReducedDatum.objects.create(target=target, data_type="photometry", timestamp=existing.timestamp,
+                                    ingest=existing.ingest, fingerprint=existing.fingerprint)
