@@ -44,7 +44,7 @@ class PhotometryPointForm(forms.Form):
         if not math.isfinite(number):
             raise ValidationError("Give MJD, JD or an ISO 8601 date and time.")
         mjd = number - 2_400_000.5 if number > 2_400_000 else number
-        if not 0 < mjd < 100_000:
+        if not 15_000 < mjd < 100_000:
             raise ValidationError(f"{number:g} looks like neither MJD nor JD.")
         return mjd_to_datetimes([mjd])[0]
 

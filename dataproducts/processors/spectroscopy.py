@@ -32,7 +32,9 @@ def _unit_name(text: str | None, default: str) -> str:
     if not text:
         return default
     try:
-        return u.Unit(text.strip(), parse_strict="raise").to_string()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "multiple slashes" in erg/s/cm2/Angstrom is common and clear enough
+            return u.Unit(text.strip(), parse_strict="raise").to_string()
     except ValueError:
         raise ProcessingError(f"unknown unit {text!r}.") from None
 
