@@ -34,19 +34,21 @@ CHUNK = 5000
 
 @dataclass
 class SaveResult:
-    """``statuses[i]`` is "created" or "existing" for the i-th datum given."""
+    """``statuses[i]`` is "created" or "existing" for the i-th datum given; ``ingest`` holds the new ones."""
 
-    created_ids: list[int] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     ingest: Ingest | None = None
 
     @property
     def created(self) -> int:
-        return len(self.created_ids)
+        return self.statuses.count("created")
 
     @property
     def existing(self) -> int:
-        return len(self.statuses) - self.statuses.count("created")
+        return len(self.statuses) - self.created
+
+    def created_datums(self):
+        return self.ingest.reduced_data.all() if self.ingest else ReducedDatum.objects.none()
 
 
 def _time_adapter():
@@ -78,19 +80,6 @@ def save_datums(target: Target, datums: Sequence[dict], *, origin: str, user=Non
     nothing is written then. Duplicates (already stored, or repeated in
     ``datums``) are skipped by the database's unique constraint.
     """
-    fingerprints = []
-    for index, datum in enumerate(datums):
-        try:
-            timestamp = datum.get("timestamp")
-            if timestamp is None or timestamp.tzinfo is None:
-                raise DatumError("timestamp", "needs a time zone-aware date and time.")
-            for column in FLOAT_COLUMNS:
-                value = datum.get(column)
-                if value is not None and value.__class__ is not float:
-                    raise DatumError(column, f"{value!r} is not a number.")
-            fingerprints.append(fingerprint(datum))
-        except DatumError as exc:
-            raise ValidationError(f"Row {index + 1}: {exc.field}: {exc.message}") from None
     result = SaveResult()
     if not datums:
         return result
@@ -99,32 +88,51 @@ def save_datums(target: Target, datums: Sequence[dict], *, origin: str, user=Non
         ingest = Ingest.objects.create(origin=origin, user=user if user and user.is_authenticated else None,
                                        received_from=received_from[:200], stream_message=stream_message[:200],
                                        data_product=data_product)
-        dp_id = data_product.pk if data_product else None
-        rows = []
-        for datum, fp in zip(datums, fingerprints):
+        target_id, dp_id, ingest_id = target.pk, (data_product.pk if data_product else None), ingest.pk
+        fingerprints, rows, first_seen = [], [], set()
+        for index, datum in enumerate(datums):
+            try:
+                timestamp = datum.get("timestamp")
+                if timestamp is None or timestamp.tzinfo is None:
+                    raise DatumError("timestamp", "needs a time zone-aware date and time.")
+                for column in FLOAT_COLUMNS:
+                    number = datum.get(column)
+                    if number is not None and number.__class__ is not float:
+                        raise DatumError(column, f"{number!r} is not a number.")
+                fp = fingerprint(datum)
+            except DatumError as exc:
+                raise ValidationError(f"Row {index + 1}: {exc.field}: {exc.message}") from None
+            fingerprints.append(fp)
+            if fp in first_seen:
+                continue  # repeated within this batch
+            first_seen.add(fp)
             value = datum.get("value")
             rows.append((
-                target.pk, dp_id, datum["data_type"], adapt_time(datum["timestamp"]),
+                target_id, dp_id, datum["data_type"], adapt_time(timestamp),
                 json.dumps(value, cls=DjangoJSONEncoder) if value else "{}", datum.get("source_name", ""),
                 datum.get("source_location", ""), datum.get("bandpass", ""), datum.get("brightness"),
                 datum.get("brightness_error"), datum.get("limit"), datum.get("unit", ""), datum.get("telescope", ""),
-                datum.get("instrument", ""), datum.get("exposure_time"), ingest.pk, fp,
+                datum.get("instrument", ""), datum.get("exposure_time"), ingest_id, fp,
             ))
+        inserted = 0
         sql = _insert_sql()
         with connection.cursor() as cursor:
             for start in range(0, len(rows), CHUNK):
                 cursor.executemany(sql, rows[start:start + CHUNK])
-        created = dict(ReducedDatum.objects.filter(ingest=ingest).values_list("fingerprint", "id"))
+                inserted += max(cursor.rowcount, 0)
+        if inserted == len(rows):
+            new = first_seen  # every distinct datum was new: no need to ask which
+        else:
+            new = set(ReducedDatum.objects.filter(ingest=ingest).values_list("fingerprint", flat=True))
         seen = set()
         for fp in fingerprints:
-            result.statuses.append("created" if fp in created and fp not in seen else "existing")
+            result.statuses.append("created" if fp in new and fp not in seen else "existing")
             seen.add(fp)
-        result.created_ids = sorted(created.values())
-        if created:
+        if new:
             result.ingest = ingest
-            ids = result.created_ids
+            count = len(new)
             transaction.on_commit(lambda: datums_created.send(sender=ReducedDatum, target=target, ingest=ingest,
-                                                              datum_ids=ids))
+                                                              count=count))
         else:
             ingest.delete()
     return result

@@ -2,5 +2,5 @@
 from django.dispatch import Signal
 
 # Sent after the transaction that stored new reduced data commits, once per batch:
-# sender=ReducedDatum, target=Target, ingest=Ingest, datum_ids=list[int] (only the newly created ones).
+# sender=ReducedDatum, target=Target, ingest=Ingest (its reduced_data are exactly the new datums), count=int.
 datums_created = Signal()

@@ -68,13 +68,15 @@ def test_save_reports_created_and_existing_and_skips_duplicates_in_the_same_batc
     result = save_datums(target, first + [first[0]], origin="api", user=users["editor"], received_from="Peer TOM")
     assert result.statuses == ["created", "created", "created", "existing"]
     assert result.created == 3 and result.existing == 1
+    partial = save_datums(target, first[:1] + [parse_datum(phot(magnitude=19.9, filter="g"))], origin="api")
+    assert partial.statuses == ["existing", "created"] and partial.created_datums().get().brightness == 19.9
     again = save_datums(target, first, origin="api")
-    assert again.statuses == ["existing"] * 3 and again.created_ids == [] and again.ingest is None
+    assert again.statuses == ["existing"] * 3 and again.ingest is None and not again.created_datums().exists()
     stored = ReducedDatum.objects.filter(target=target)
-    assert stored.count() == 3
-    ingest = stored.first().ingest
+    assert stored.count() == 4
+    ingest = stored.get(brightness=18.0).ingest
     assert (ingest.origin, ingest.user, ingest.received_from) == ("api", users["editor"], "Peer TOM")
-    assert Ingest.objects.count() == 1  # the all-duplicate batch left no provenance row behind
+    assert Ingest.objects.count() == 2  # the all-duplicate batch left no provenance row behind
 
 
 def test_a_bad_row_names_itself_and_nothing_is_stored(target):
@@ -89,8 +91,8 @@ def test_a_bad_row_names_itself_and_nothing_is_stored(target):
 def test_created_datums_are_announced_after_commit(target, django_capture_on_commit_callbacks):
     heard = []
 
-    def listener(sender, target, ingest, datum_ids, **kwargs):
-        heard.append((target.pk, list(datum_ids)))
+    def listener(sender, target, ingest, count, **kwargs):
+        heard.append((target.pk, sorted(ingest.reduced_data.values_list("pk", flat=True)), count))
 
     datums_created.connect(listener)
     try:
@@ -99,7 +101,7 @@ def test_created_datums_are_announced_after_commit(target, django_capture_on_com
         assert heard == []  # nothing before the commit
         for callback in callbacks:
             callback()
-        assert heard == [(target.pk, result.created_ids)]
+        assert heard == [(target.pk, sorted(result.created_datums().values_list("pk", flat=True)), 1)]
     finally:
         datums_created.disconnect(listener)
 
