@@ -138,7 +138,8 @@ def spectra(target, normalise: bool = False) -> go.Figure | None:
     figure.update_layout(
         height=420, margin={"l": 60, "r": 20, "t": 20, "b": 50}, template="plotly_white",
         xaxis={"title": {"text": f"Wavelength ({wave_unit or 'Angstrom'})"}},
-        yaxis={"title": {"text": "Normalised flux" if normalise else f"Flux ({flux_unit})" if flux_unit else "Flux"}},
+        yaxis={"title": {"text": "Normalised flux" if normalise else f"Flux ({flux_unit})" if flux_unit else "Flux"},
+               "exponentformat": "power"},
         legend={"orientation": "h", "y": -0.2},
     )
     return figure

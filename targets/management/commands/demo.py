@@ -78,3 +78,31 @@ class Command(BaseCommand):
                                         [targets["SN 2023ixf"], targets["SN 2011fe"]])
         grant_access(supernovae, None, view_groups=[collaborators])
         create_target_list(admin, "Galactic", [survey], [survey], [targets["Betelgeuse"], targets["Sgr A*"]])
+        self._data(admin, targets)
+
+    def _data(self, admin, targets) -> None:
+        """A synthetic light curve (with non-detections) and a spectrum, uploaded as files, so the plots show."""
+        import math
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from dataproducts.services import upload_data_product
+
+        lines = ["mjd,filter,magnitude,error,limit,telescope"]
+        for day in range(-4, 60):
+            mjd = 60083.0 + day
+            for band, offset in (("g", 0.0), ("r", -0.2)):
+                if day < 0:
+                    lines.append(f"{mjd + 0.1:.3f},{band},,,{19.5 + offset:.2f},ZTF")
+                    continue
+                mag = 11.0 + offset + 2.5 * math.log10(1 + day / 10) + 0.02 * ((day * 7) % 5)
+                lines.append(f"{mjd + 0.1 + (0.02 if band == 'r' else 0):.3f},{band},{mag:.3f},0.03,,ZTF")
+        upload_data_product(targets["SN 2023ixf"], SimpleUploadedFile("sn2023ixf_ztf.csv", "\n".join(lines).encode()),
+                            "photometry", user=admin)
+        spectrum = ["# DATE-OBS: 2011-08-28T04:00:00", "# TELESCOPE: Lick 3m", "wavelength flux"]
+        for i in range(400):
+            wavelength = 3500 + i * 15
+            flux = 1e-14 * (1 + 0.5 * math.exp(-((wavelength - 6150) / 80) ** 2) * -1 + 0.3 * math.sin(wavelength / 300))
+            spectrum.append(f"{wavelength} {flux:.4e}")
+        upload_data_product(targets["SN 2011fe"], SimpleUploadedFile("sn2011fe_kast.txt", "\n".join(spectrum).encode()),
+                            "spectroscopy", user=admin)
