@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from datetime import datetime, timezone
+
+import numpy as np
 
 from django.utils.dateparse import parse_datetime
 
@@ -38,12 +41,13 @@ SPECTRUM_KEYS: dict[str, tuple[str, ...]] = {
 
 
 class DatumError(ValueError):
-    """A datum that cannot be stored; ``field`` names the offending key."""
+    """A datum that cannot be stored; ``field`` names the offending key, ``row`` (1-based) the datum when known."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str, row: int | None = None):
+        super().__init__((f"Row {row}: " if row else "") + f"{field}: {message}")
         self.field = field
         self.message = message
+        self.row = row
 
 
 def _float(field: str, value) -> float | None:
@@ -161,24 +165,91 @@ def _canonical_spectrum(value: dict) -> dict:
     return {**value, **spectrum}
 
 
-def fingerprint(datum: dict) -> int:
-    """What makes two datums of a target the same datum (see ``ReducedDatum``), as a signed 64-bit integer.
+TEXT_COLUMNS = ("bandpass", "unit", "telescope", "instrument", "source_name", "source_location")
+
+
+@dataclass
+class DatumColumns:
+    """Datums as columns: what ``services.save_datums`` stores.
+
+    Processors of large files build this directly (times as one numpy
+    ``datetime64[us]`` array in UTC, no per-row datetime objects); datums
+    arriving one by one as dicts are turned into it by ``from_dicts``.
+    """
+
+    data_type: list[str]
+    times: np.ndarray
+    bandpass: list[str]
+    unit: list[str]
+    telescope: list[str]
+    instrument: list[str]
+    source_name: list[str]
+    source_location: list[str]
+    brightness: list
+    brightness_error: list
+    limit: list
+    exposure_time: list
+    value: list[dict]
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @classmethod
+    def from_dicts(cls, datums) -> "DatumColumns":
+        """Columns from canonical dicts (``parse_datum``'s or a processor's); a bad one raises naming its row."""
+        columns = {name: [] for name in ("data_type", *TEXT_COLUMNS, *FLOAT_COLUMNS, "value")}
+        times = []
+        for index, datum in enumerate(datums, start=1):
+            try:
+                moment = datum.get("timestamp")
+                if not isinstance(moment, datetime) or moment.tzinfo is None:
+                    raise DatumError("timestamp", "needs a time zone-aware date and time.")
+                times.append(moment.astimezone(timezone.utc).replace(tzinfo=None))
+                data_type = datum.get("data_type")
+                if not data_type or not isinstance(data_type, str):
+                    raise DatumError("data_type", "is required.")
+                columns["data_type"].append(data_type)
+                for name in FLOAT_COLUMNS:
+                    number = datum.get(name)
+                    if number is not None and number.__class__ is not float:
+                        raise DatumError(name, f"{number!r} is not a number.")
+                    columns[name].append(number)
+                for name in TEXT_COLUMNS:
+                    columns[name].append(datum.get(name) or "")
+                columns["value"].append(datum.get("value") or {})
+            except DatumError as exc:
+                raise DatumError(exc.field, exc.message, row=index) from None
+        return cls(times=np.array(times, dtype="datetime64[us]"), **columns)
+
+
+def iso_times(times: np.ndarray) -> list[str]:
+    """UTC times as 'YYYY-MM-DDTHH:MM:SS.ffffff' (always with microseconds: part of the fingerprint)."""
+    return np.datetime_as_string(times, unit="us").tolist()
+
+
+def fingerprints(columns: DatumColumns, iso: list[str] | None = None) -> list[int]:
+    """What makes two datums of a target the same datum (see ``ReducedDatum``), as signed 64-bit integers.
 
     Eight bytes keep the unique index small, so inserts stay fast; two
     different datums of one target collide with a probability of about
     n²/2⁶⁵ (3 in 100 million for a million datums on one target).
     """
-    moment = datum["timestamp"]
-    if moment.tzinfo is not timezone.utc:
-        moment = moment.astimezone(timezone.utc)
-    if datum["data_type"] == "photometry":
-        brightness, limit = datum["brightness"], datum["limit"]
-        text = (f"photometry\x1f{moment.isoformat()}\x1f{datum['bandpass']}\x1f"
-                f"{'' if brightness is None else repr(brightness)}\x1f{'' if limit is None else repr(limit)}\x1f"
-                f"{datum['telescope']}\x1f{datum['instrument']}\x1f{datum['source_name']}")
-    else:
-        text = "\x1f".join((datum["data_type"], moment.isoformat(), datum["telescope"], datum["instrument"],
-                            datum["source_name"],
-                            json.dumps(datum["value"], sort_keys=True, separators=(",", ":"), default=str)))
-    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    blake = hashlib.blake2b
+    result = []
+    for data_type, iso, band, brightness, limit, telescope, instrument, source, value in zip(
+        columns.data_type, iso if iso is not None else iso_times(columns.times), columns.bandpass, columns.brightness, columns.limit,
+        columns.telescope, columns.instrument, columns.source_name, columns.value,
+    ):
+        if data_type == "photometry":
+            text = (f"photometry\x1f{iso}\x1f{band}\x1f{'' if brightness is None else repr(brightness)}\x1f"
+                    f"{'' if limit is None else repr(limit)}\x1f{telescope}\x1f{instrument}\x1f{source}")
+        else:
+            text = "\x1f".join((data_type, iso, telescope, instrument, source,
+                                json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)))
+        result.append(int.from_bytes(blake(text.encode(), digest_size=8).digest(), "big", signed=True))
+    return result
+
+
+def fingerprint(datum: dict) -> int:
+    """The fingerprint of one canonical datum dict."""
+    return fingerprints(DatumColumns.from_dicts([datum]))[0]

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timezone
 from dataclasses import dataclass, field
+from datetime import timezone
+from itertools import repeat
 from typing import Sequence
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from targets.models import Target
 
-from .datums import DatumError, FLOAT_COLUMNS, fingerprint
+from .datums import DatumColumns, DatumError, fingerprints, iso_times
 from .models import DataProduct, Ingest, ReducedDatum, data_product_types
 from .signals import datums_created
 
@@ -51,17 +53,12 @@ class SaveResult:
         return self.ingest.reduced_data.all() if self.ingest else ReducedDatum.objects.none()
 
 
-def _time_adapter():
-    """How a timestamp goes into the raw INSERT: exactly as the ORM would store it, without its per-call overhead."""
+def _database_times(times: np.ndarray, iso: list[str]) -> list:
+    """UTC times (``iso`` holds them as 'YYYY-MM-DDTHH:MM:SS.ffffff') as the ORM would send them to this database."""
     if connection.vendor == "sqlite":
-        # Django's SQLite backend stores str(naive UTC datetime); doing the same keeps text comparisons right.
-        def adapt(moment):
-            if moment.tzinfo is not timezone.utc:
-                moment = moment.astimezone(timezone.utc)
-            return str(moment.replace(tzinfo=None))
-
-        return adapt
-    return connection.ops.adapt_datetimefield_value
+        # Django's SQLite backend stores str(naive UTC datetime): no ".000000" when the microseconds are 0.
+        return [f"{t[:10]} {t[11:19]}" if t.endswith(".000000") else f"{t[:10]} {t[11:]}" for t in iso]
+    return [moment.replace(tzinfo=timezone.utc) for moment in times.astype("datetime64[us]").astype(object)]
 
 
 def _insert_sql() -> str:
@@ -72,48 +69,42 @@ def _insert_sql() -> str:
             f"ON CONFLICT ({connection.ops.quote_name('target_id')}, {connection.ops.quote_name('fingerprint')}) DO NOTHING")
 
 
-def save_datums(target: Target, datums: Sequence[dict], *, origin: str, user=None, received_from: str = "",
-                stream_message: str = "", data_product: DataProduct | None = None) -> SaveResult:
-    """Store canonical datums (from ``datums.parse_datum`` or a processor) for one target, all or nothing.
+def save_datums(target: Target, datums: Sequence[dict] | DatumColumns, *, origin: str, user=None,
+                received_from: str = "", stream_message: str = "",
+                data_product: DataProduct | None = None) -> SaveResult:
+    """Store datums for one target, all or nothing: canonical dicts (``datums.parse_datum``'s) or columns.
 
     A bad datum raises ``ValidationError`` naming its row (1-based) and field;
     nothing is written then. Duplicates (already stored, or repeated in
     ``datums``) are skipped by the database's unique constraint.
     """
+    try:
+        columns = datums if isinstance(datums, DatumColumns) else DatumColumns.from_dicts(datums)
+    except DatumError as exc:
+        raise ValidationError(str(exc)) from None
     result = SaveResult()
-    if not datums:
+    if not len(columns):
         return result
-    adapt_time = _time_adapter()
+    iso = iso_times(columns.times)
+    fps = fingerprints(columns, iso)
     with transaction.atomic():
         ingest = Ingest.objects.create(origin=origin, user=user if user and user.is_authenticated else None,
                                        received_from=received_from[:200], stream_message=stream_message[:200],
                                        data_product=data_product)
-        target_id, dp_id, ingest_id = target.pk, (data_product.pk if data_product else None), ingest.pk
-        fingerprints, rows, first_seen = [], [], set()
-        for index, datum in enumerate(datums):
-            try:
-                timestamp = datum.get("timestamp")
-                if timestamp is None or timestamp.tzinfo is None:
-                    raise DatumError("timestamp", "needs a time zone-aware date and time.")
-                for column in FLOAT_COLUMNS:
-                    number = datum.get(column)
-                    if number is not None and number.__class__ is not float:
-                        raise DatumError(column, f"{number!r} is not a number.")
-                fp = fingerprint(datum)
-            except DatumError as exc:
-                raise ValidationError(f"Row {index + 1}: {exc.field}: {exc.message}") from None
-            fingerprints.append(fp)
-            if fp in first_seen:
-                continue  # repeated within this batch
-            first_seen.add(fp)
-            value = datum.get("value")
-            rows.append((
-                target_id, dp_id, datum["data_type"], adapt_time(timestamp),
-                json.dumps(value, cls=DjangoJSONEncoder) if value else "{}", datum.get("source_name", ""),
-                datum.get("source_location", ""), datum.get("bandpass", ""), datum.get("brightness"),
-                datum.get("brightness_error"), datum.get("limit"), datum.get("unit", ""), datum.get("telescope", ""),
-                datum.get("instrument", ""), datum.get("exposure_time"), ingest_id, fp,
-            ))
+        encoder = DjangoJSONEncoder
+        values = [json.dumps(v, cls=encoder) if v else "{}" for v in columns.value]
+        rows = list(zip(
+            repeat(target.pk), repeat(data_product.pk if data_product else None), columns.data_type,
+            _database_times(columns.times, iso), values, columns.source_name, columns.source_location, columns.bandpass,
+            columns.brightness, columns.brightness_error, columns.limit, columns.unit, columns.telescope,
+            columns.instrument, columns.exposure_time, repeat(ingest.pk), fps,
+        ))
+        distinct = set(fps)
+        if len(distinct) < len(fps):  # repeated within this batch: send each once
+            first = {}
+            for index, fp in enumerate(fps):
+                first.setdefault(fp, index)
+            rows = [rows[i] for i in sorted(first.values())]
         inserted = 0
         sql = _insert_sql()
         with connection.cursor() as cursor:
@@ -121,11 +112,11 @@ def save_datums(target: Target, datums: Sequence[dict], *, origin: str, user=Non
                 cursor.executemany(sql, rows[start:start + CHUNK])
                 inserted += max(cursor.rowcount, 0)
         if inserted == len(rows):
-            new = first_seen  # every distinct datum was new: no need to ask which
+            new = distinct  # every distinct datum was new: no need to ask which
         else:
             new = set(ReducedDatum.objects.filter(ingest=ingest).values_list("fingerprint", flat=True))
         seen = set()
-        for fp in fingerprints:
+        for fp in fps:
             result.statuses.append("created" if fp in new and fp not in seen else "existing")
             seen.add(fp)
         if new:

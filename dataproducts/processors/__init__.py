@@ -1,8 +1,8 @@
 """Processors turn a data product's file into reduced data.
 
 ``DATA_PROCESSORS`` maps a data product type to a processor class by dotted
-path, as in the TOM Toolkit. A processor returns canonical datums (see
-``dataproducts.datums``) and raises ``ProcessingError`` naming the row or
+path, as in the TOM Toolkit. A processor returns canonical datum dicts, or
+for large files ``DatumColumns`` (see ``dataproducts.datums``), and raises ``ProcessingError`` naming the row or
 column it could not read. Types without a processor (plain FITS files,
 images) are kept as files only.
 """
@@ -17,7 +17,8 @@ from ..services import ProcessingError
 class DataProcessor:
     """Base class: one method to implement."""
 
-    def process(self, data_product) -> list[dict]:
+    def process(self, data_product):
+        """Datum dicts or ``DatumColumns`` for ``data_product``; raise ``ProcessingError`` to refuse the file."""
         return []
 
 
@@ -28,7 +29,7 @@ def processor_for(data_product_type: str) -> DataProcessor:
     return import_string(path)()
 
 
-def run_processor(data_product) -> list[dict]:
+def run_processor(data_product):
     return processor_for(data_product.data_product_type).process(data_product)
 
 

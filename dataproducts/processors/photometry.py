@@ -5,11 +5,11 @@ import math
 
 import numpy as np
 
-from ..datums import PHOTOMETRY_KEYS
+from ..datums import PHOTOMETRY_KEYS, DatumColumns
 from ..services import ProcessingError
 from . import DataProcessor
 from .tables import find_column, float_column, read_table, text_column
-from .times import TIME_NAMES, column_to_mjd, mjd_to_datetimes
+from .times import TIME_NAMES, column_to_mjd, mjd_to_times
 
 COLUMN_NAMES = {
     "brightness": PHOTOMETRY_KEYS["brightness"] + ("m", "flux_mag"),
@@ -29,7 +29,7 @@ FLOATS = ("brightness", "brightness_error", "limit", "exposure_time")
 class PhotometryProcessor(DataProcessor):
     """One datum per row. A row with no brightness but a limit is a non-detection; one with neither is an error."""
 
-    def process(self, data_product) -> list[dict]:
+    def process(self, data_product) -> DatumColumns:
         table = read_table(data_product.data.path)
         if len(table) == 0:
             raise ProcessingError("the table has no rows.")
@@ -38,7 +38,7 @@ class PhotometryProcessor(DataProcessor):
             raise ProcessingError(
                 "no time column: name one of time, mjd, jd, date_obs (found: %s)." % ", ".join(table.colnames)
             )
-        timestamps = mjd_to_datetimes(column_to_mjd(time_column, table[time_column]))
+        times = mjd_to_times(column_to_mjd(time_column, table[time_column]))
         columns = {key: find_column(table, names) for key, names in COLUMN_NAMES.items()}
         if columns["brightness"] is None and columns["limit"] is None:
             raise ProcessingError("no magnitude or limit column: name one magnitude, mag, brightness or limit.")
@@ -54,27 +54,17 @@ class PhotometryProcessor(DataProcessor):
         used = {c for c in columns.values() if c} | {time_column}
         extra_columns = [c for c in table.colnames if c not in used]
         extras = [self._extras(table, c) for c in extra_columns]
-        lists = {key: (values.tolist() if values is not None else [None] * len(table)) for key, values in floats.items()}
-        datums = []
-        for i, timestamp in enumerate(timestamps):
-            value = {name: column[i] for name, column in zip(extra_columns, extras) if column[i] is not None} \
-                if extra_columns else {}
-            datums.append({
-                "data_type": "photometry",
-                "timestamp": timestamp,
-                "brightness": _nan_to_none(lists["brightness"][i]),
-                "brightness_error": _nan_to_none(lists["brightness_error"][i]),
-                "limit": _nan_to_none(lists["limit"][i]),
-                "exposure_time": _nan_to_none(lists["exposure_time"][i]),
-                "bandpass": texts["bandpass"][i],
-                "unit": texts["unit"][i],
-                "telescope": texts["telescope"][i],
-                "instrument": texts["instrument"][i],
-                "source_name": texts["source_name"][i],
-                "source_location": "",
-                "value": value,
-            })
-        return datums
+        n = len(table)
+        if extra_columns:
+            values = [{name: column[i] for name, column in zip(extra_columns, extras) if column[i] is not None}
+                      for i in range(n)]
+        else:
+            values = [{}] * n
+        return DatumColumns(
+            data_type=["photometry"] * n, times=times, value=values, source_location=[""] * n,
+            **{key: _floats(floats[key], n) for key in FLOATS},
+            **texts,
+        )
 
     @staticmethod
     def _extras(table, column: str) -> list:
@@ -84,5 +74,8 @@ class PhotometryProcessor(DataProcessor):
         return [None if m or (isinstance(v, float) and not math.isfinite(v)) else v for v, m in zip(values, mask)]
 
 
-def _nan_to_none(value):
-    return None if value is None or value != value else value
+def _floats(values, n: int) -> list:
+    """Python floats with None for NaN (what the insert and the fingerprint expect)."""
+    if values is None:
+        return [None] * n
+    return [None if v != v else v for v in values.tolist()]

@@ -61,11 +61,14 @@ def text_column(table: Table, column: str | None, length: int, default: str = ""
     if column is None:
         return [default] * len(table)
     data = table[column]
+    raw = data.tolist()
+    values = [v.strip() for v in raw] if data.dtype.kind in "US" else [str(v).strip() for v in raw]
     mask = np.ma.getmaskarray(data)
-    values = ["" if m else str(v).strip() for v, m in zip(data.tolist() if not hasattr(data, "mask") else data, mask)]
-    for row, value in enumerate(values, start=1):
-        if len(value) > length:
-            raise ProcessingError(f"row {row}, column {column!r}: longer than {length} characters.")
+    if mask.any():
+        values = ["" if m else v for v, m in zip(values, mask.tolist())]
+    if values and max(map(len, values)) > length:
+        row = next(i for i, v in enumerate(values, start=1) if len(v) > length)
+        raise ProcessingError(f"row {row}, column {column!r}: longer than {length} characters.")
     return values
 
 

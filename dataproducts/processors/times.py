@@ -19,10 +19,14 @@ TIME_NAMES = ("time", "mjd", "jd", "date_obs", "date-obs", "dateobs", "obs_date"
 MJD_EPOCH = np.datetime64("1858-11-17T00:00:00", "us")
 
 
-def mjd_to_datetimes(mjd: np.ndarray) -> list:
+def mjd_to_times(mjd) -> np.ndarray:
+    """MJD (UTC) as ``datetime64[us]``, to the microsecond."""
     micro = np.round(np.asarray(mjd, dtype=float) * 86_400_000_000).astype("int64")
-    naive = (MJD_EPOCH + micro.astype("timedelta64[us]")).astype(object)
-    return [moment.replace(tzinfo=timezone.utc) for moment in naive]
+    return MJD_EPOCH + micro.astype("timedelta64[us]")
+
+
+def mjd_to_datetimes(mjd) -> list:
+    return [moment.replace(tzinfo=timezone.utc) for moment in mjd_to_times(mjd).astype(object)]
 
 
 def _numeric_format(column_name: str, values: np.ndarray) -> str:
