@@ -154,6 +154,15 @@ def create_target_list(user, name: str, view_groups=(), change_groups=(), target
     return target_list
 
 
+def target_list_named(user, name: str) -> TargetList:
+    """The list called ``name`` that ``user`` may change (the oldest), else a new one of theirs.
+
+    Receiving TOMs find lists by name (``Imported From <TOM>``); names need not be unique.
+    """
+    existing = TargetList.objects.permitted(user, "change").filter(name=name[:200]).order_by("created", "pk").first()
+    return existing or create_target_list(user, name)
+
+
 def rename_target_list(target_list: TargetList, name: str) -> TargetList:
     name = (name or "").strip()
     if not name:

@@ -167,7 +167,8 @@ DATA_PROCESSORS = {
     "photometry": "dataproducts.processors.photometry.PhotometryProcessor",
     "spectroscopy": "dataproducts.processors.spectroscopy.SpectroscopyProcessor",
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_PRODUCT_MAX_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_BYTES", 200 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024  # request bodies other than files (a bulk datum POST)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Light curves with more points than this are drawn with WebGL (scattergl).
 LIGHT_CURVE_WEBGL_THRESHOLD = 5000

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .api import api
 from .permissions import public
 
 urlpatterns = [
@@ -12,5 +13,6 @@ urlpatterns = [
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("targets/", include("targets.urls")),
     path("dataproducts/", include("dataproducts.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,235 @@
+"""/api/reduceddatums/ and /api/dataproducts/: what TOM Toolkit senders call to share data, plus a bulk endpoint.
+
+A duplicate is not an error: it is answered 200 with ``already_exists`` (the
+TOM Toolkit 3.1 convention), never a 5xx. Data follow their target's
+permissions: sending data needs change permission on the target, and a
+target the caller may not change is reported as an invalid ``target``, as a
+TOM Toolkit receiver does.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ConfigDict
+
+from targets.models import Target
+from targets.permissions import target_for
+from tom.apipaging import page
+from tom.permissions import has_object_perm
+
+from .datums import DatumError, fingerprint, parse_datum
+from .models import DataProduct, Origin, ReducedDatum, data_product_types
+from .permissions import data_product_for
+from .services import delete_data_product, save_datums, upload_data_product
+
+datums_router = Router(tags=["reduceddatums"])
+products_router = Router(tags=["dataproducts"])
+
+MAX_BULK = 50_000
+
+
+def _sender_tom(request) -> str:
+    """The sending TOM's name, when it says (our own senders do: X-TOM-Name)."""
+    return request.headers.get("X-TOM-Name", "")[:200]
+
+
+def _writable_target(request, value) -> Target:
+    """The datum's target, if the caller may change it; otherwise the TOM Toolkit's "Invalid pk" error."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"target": [f'Incorrect type. Expected pk value, received {type(value).__name__}.']}) from None
+    target = Target.objects.visible_to(request.user).filter(pk=pk).first()
+    if target is None or not has_object_perm(request.user, "change", target):
+        raise ValidationError({"target": [f'Invalid pk "{pk}" - object does not exist.']})
+    return target
+
+
+def datum_json(datum: ReducedDatum) -> dict:
+    """The TOM Toolkit's "legacy wire format" of a datum, plus our id and provenance."""
+    if datum.data_type == "photometry":
+        value = {"magnitude": datum.brightness, "error": datum.brightness_error, "filter": datum.bandpass,
+                 "telescope": datum.telescope, "instrument": datum.instrument, "unit": datum.unit}
+        if datum.limit is not None:
+            value["limit"] = datum.limit
+        if datum.exposure_time is not None:
+            value["exposure_time"] = datum.exposure_time
+        value.update(datum.value or {})
+    else:
+        value = dict(datum.value or {})
+        if datum.telescope:
+            value.setdefault("telescope", datum.telescope)
+        if datum.instrument:
+            value.setdefault("instrument", datum.instrument)
+    return {
+        "id": datum.pk, "target": datum.target_id, "data_product": None, "data_type": datum.data_type,
+        "source_name": datum.source_name, "source_location": datum.source_location,
+        "timestamp": datum.timestamp.isoformat(), "value": value,
+    }
+
+
+def _body(request) -> dict:
+    """JSON, or form-encoded with ``value`` as JSON text (both are what TOM Toolkit senders may use)."""
+    if request.content_type == "application/json" or request.body[:1] in (b"{", b"["):
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError({"non_field_errors": ["The body is not valid JSON."]}) from None
+    else:
+        body = request.POST.dict()
+    if not isinstance(body, dict):
+        raise ValidationError({"non_field_errors": ["Send one JSON object."]})
+    return body
+
+
+def _parse(body: dict, default_source: str) -> dict:
+    try:
+        datum = parse_datum({**body, "timestamp": body.get("timestamp") or _now()})
+    except DatumError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
+    if not datum["source_name"]:
+        datum["source_name"] = default_source[:100]
+    return datum
+
+
+def _now() -> str:
+    from django.utils import timezone
+
+    return timezone.now().isoformat()
+
+
+@datums_router.post("/", response={200: dict, 201: dict}, openapi_extra={
+    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
+    summary="One datum, as TOM Toolkit senders post it")
+def create_datum(request):
+    body = _body(request)
+    target = _writable_target(request, body.get("target"))
+    datum = _parse(body, request.user.get_username())
+    result = save_datums(target, [datum], origin=Origin.API, user=request.user, received_from=_sender_tom(request))
+    if result.created:
+        stored = result.created_datums().get()
+        return Status(201, {**datum_json(stored), "message": "Data successfully uploaded."})
+    stored = ReducedDatum.objects.filter(target=target, fingerprint=fingerprint(datum)).first()
+    return Status(200, {**(datum_json(stored) if stored else {}), "message": "Data already exists. Skipping upload.",
+                 "already_exists": True})
+
+
+class BulkIn(Schema):
+    model_config = ConfigDict(extra="ignore")
+    target: int
+    datums: list[dict]
+
+
+@datums_router.post("/bulk/", summary="Many datums for one target in one request (our senders use this)")
+def create_datums(request, payload: BulkIn):
+    """Each datum is reported as created, existing or rejected (with the reason); the good ones are
+    stored in one transaction."""
+    if len(payload.datums) > MAX_BULK:
+        raise ValidationError({"datums": [f"At most {MAX_BULK:,} datums per request."]})
+    target = _writable_target(request, payload.target)
+    default_source = request.user.get_username()
+    parsed, results, indexes = [], [None] * len(payload.datums), []
+    for index, raw in enumerate(payload.datums):
+        try:
+            parsed.append(_parse(raw if isinstance(raw, dict) else {}, default_source))
+            indexes.append(index)
+        except ValidationError as exc:
+            results[index] = {"index": index, "status": "rejected",
+                              "reason": "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())}
+    saved = save_datums(target, parsed, origin=Origin.API, user=request.user, received_from=_sender_tom(request))
+    for index, status in zip(indexes, saved.statuses):
+        results[index] = {"index": index, "status": status}
+    return {
+        "target": target.pk,
+        "created": saved.created, "existing": saved.existing, "rejected": len(payload.datums) - len(parsed),
+        "results": results,
+        "message": f"{saved.created} created, {saved.existing} already there, {len(payload.datums) - len(parsed)} rejected.",
+    }
+
+
+@datums_router.get("/", summary="Reduced data the caller may view, newest first")
+def list_datums(request, target__id: int | None = None, target: int | None = None, data_type: str = "",
+                source_name: str = "", data_product__id: int | None = None):
+    qs = ReducedDatum.objects.visible_to(request.user)
+    target_id = target__id if target__id is not None else target
+    if target_id is not None:
+        qs = qs.filter(target_id=target_id)
+    if data_type:
+        qs = qs.filter(data_type=data_type.lower())
+    if source_name:
+        qs = qs.filter(source_name=source_name)
+    if data_product__id is not None:
+        qs = qs.filter(data_product_id=data_product__id)
+    return page(request, qs.order_by("-timestamp", "-id"), datum_json)
+
+
+@datums_router.delete("/{int:datum_id}/", response={204: None}, summary="Delete one datum")
+def delete_datum(request, datum_id: int):
+    datum = ReducedDatum.objects.visible_to(request.user).filter(pk=datum_id).select_related("target").first()
+    if datum is None:
+        raise Http404
+    target_for(request.user, datum.target_id, "change")
+    datum.delete()
+    return Status(204, None)
+
+
+def product_json(request, product: DataProduct) -> dict:
+    return {
+        "id": product.pk, "product_id": product.product_id, "target": product.target_id,
+        "data": request.build_absolute_uri(f"/api/dataproducts/{product.pk}/download/"),
+        "filename": product.filename, "extra_data": product.extra_data,
+        "data_product_type": product.data_product_type, "featured": product.featured,
+        "created": product.created.isoformat(),
+    }
+
+
+@products_router.post("/", response={200: dict, 201: dict}, summary="Upload a data product file (multipart)")
+def upload_product(request, file: File[UploadedFile] = None, target: Form[str] = "",
+                   data_product_type: Form[str] = "", product_id: Form[str] = "", extra_data: Form[str] = ""):
+    if file is None:
+        raise ValidationError({"file": ["No file was submitted (send it in the part named 'file')."]})
+    if file.size > settings.DATA_PRODUCT_MAX_BYTES:
+        raise ValidationError({"file": [f"The file is larger than {settings.DATA_PRODUCT_MAX_BYTES // 2**20} MiB."]})
+    if data_product_type not in data_product_types():
+        raise ValidationError({"data_product_type": [
+            "Not a valid data_product_type. Valid data_product_types are: " + ", ".join(data_product_types()) + "."]})
+    owner = _writable_target(request, target)
+    file.name = os.path.basename(file.name or "upload")
+    result = upload_data_product(owner, file, data_product_type, user=request.user, product_id=product_id,
+                                 extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request))
+    if result.already_uploaded:
+        return Status(200, {**product_json(request, result.data_product), "already_exists": True,
+                     "message": "Data product already exists. Skipping upload."})
+    return Status(201, {**product_json(request, result.data_product), "reduced_datums": result.saved.created,
+                 "message": "Data product successfully uploaded."})
+
+
+@products_router.get("/", summary="Data products the caller may view")
+def list_products(request, target__id: int | None = None, data_product_type: str = ""):
+    qs = DataProduct.objects.visible_to(request.user)
+    if target__id is not None:
+        qs = qs.filter(target_id=target__id)
+    if data_product_type:
+        qs = qs.filter(data_product_type=data_product_type)
+    return page(request, qs.order_by("-created", "-id"), lambda p: product_json(request, p))
+
+
+@products_router.get("/{int:product_id}/download/", summary="The product's file")
+def download_product(request, product_id: int):
+    product = data_product_for(request.user, product_id)
+    try:
+        return FileResponse(product.data.open("rb"), as_attachment=True, filename=product.filename)
+    except FileNotFoundError:
+        raise Http404 from None
+
+
+@products_router.delete("/{int:product_id}/", response={204: None}, summary="Delete a product and its data")
+def delete_product(request, product_id: int):
+    delete_data_product(data_product_for(request.user, product_id, "delete"))
+    return Status(204, None)

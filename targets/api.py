@@ -1,0 +1,177 @@
+"""/api/targets/ and /api/targetlists/: what TOM Toolkit senders call to share a target, and more.
+
+Wire facts (shared/WIRE.md §1): ``name_fuzzy`` is split on commas and matched
+against names and aliases in any spelling; incoming ``id``s are ignored;
+0 is a valid coordinate; target lists arrive by name.
+"""
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from ninja import Router, Status
+
+from tom.apipaging import page
+
+from . import services
+from .coordinates import CoordinateError, parse_dec, parse_ra
+from .models import Target, TargetExtra, TargetList
+from .names import simplify_name
+from .permissions import groups_with, target_for, target_list_for
+from .schemas import MembershipIn, NUMERIC_FIELDS, TargetIn, TargetListIn, TargetPatch, target_json
+
+targets_router = Router(tags=["targets"])
+lists_router = Router(tags=["targetlists"])
+
+MODEL_FIELDS = {f.name for f in Target._meta.get_fields()}
+
+
+def _with_relations(queryset):
+    return queryset.prefetch_related("names", "extras")
+
+
+def _groups_for(user, requested) -> list[Group]:
+    """Groups named (by id or name) in a request: the caller's own, or any for a superuser."""
+    groups = []
+    for item in requested:
+        allowed = Group.objects.all() if user.is_superuser else user.groups.all()
+        group = allowed.filter(pk=item.id).first() if item.id else allowed.filter(name=item.name).first()
+        if group is None:
+            raise ValidationError({"groups": [f"{item.name or item.id!r} is not one of your groups."]})
+        groups.append(group)
+    return groups
+
+
+def _lists_named(user, items) -> list[TargetList]:
+    names = [item.name.strip() for item in items if item.name and item.name.strip()]
+    return [services.target_list_named(user, name) for name in names]
+
+
+def _cone(value: str):
+    try:
+        ra, dec, radius = (part.strip() for part in value.split(","))
+        return parse_ra(ra), parse_dec(dec), float(radius) * 3600
+    except (ValueError, CoordinateError):
+        raise ValidationError({"cone_search": ["Give ra,dec,radius in degrees."]}) from None
+
+
+@targets_router.get("/", summary="Targets the caller may view, filtered")
+def list_targets(request, name_fuzzy: str = "", name: str = "", type: str = "", cone_search: str = "",
+                 targetlist__name: int | None = None, key: str = "", value: str = ""):
+    qs = Target.objects.visible_to(request.user)
+    if name_fuzzy:
+        keys = [simplify_name(term) for term in name_fuzzy.split(",") if simplify_name(term)]
+        qs = qs.filter(pk__in=Target.objects.filter(names__key__in=keys).values("pk"))
+    if name:
+        condition = Q()
+        for term in (t.strip() for t in name.split(",") if t.strip()):
+            condition |= Q(names__name__icontains=term)
+        qs = qs.filter(pk__in=Target.objects.filter(condition).values("pk"))
+    if type:
+        qs = qs.filter(type=type.upper())
+    if cone_search:
+        qs = qs.cone(*_cone(cone_search))
+    if targetlist__name is not None:
+        qs = qs.filter(target_lists=targetlist__name)
+    if key:
+        extras = TargetExtra.objects.filter(key=key)
+        if value:
+            extras = extras.filter(value=value)
+        qs = qs.filter(pk__in=extras.values("target_id"))
+    return page(request, _with_relations(qs.order_by("-created", "-id")), target_json)
+
+
+def _input(payload) -> services.TargetInput:
+    fields = {field: getattr(payload, field) for field in ("name", "type", "scheme", *NUMERIC_FIELDS)}
+    fields["name"] = (payload.name or "").strip()
+    fields["type"] = (payload.type or "SIDEREAL").upper()
+    fields["shared_by"] = (payload.shared_by or "")[:150]
+    fields["shared_from"] = (payload.shared_from or "")[:200]
+    extras = {e.key: "" if e.value is None else str(e.value) for e in payload.targetextra_set
+              if e.key not in MODEL_FIELDS}  # the TOM Toolkit drops extras named like a field
+    return services.TargetInput(fields, [a.name.strip() for a in payload.aliases if a.name.strip()], extras)
+
+
+@targets_router.post("/", response={201: dict}, summary="Create a target (a TOM Toolkit share)")
+def create_target(request, payload: TargetIn):
+    if not request.user.has_perm("targets.add_target"):
+        raise PermissionDenied("You may not add targets.")
+    with transaction.atomic():
+        groups = _groups_for(request.user, payload.groups)
+        target = services.create_target(request.user, _input(payload), view_groups=groups, change_groups=groups,
+                                        target_lists=_lists_named(request.user, payload.target_lists))
+    target = _with_relations(Target.objects.filter(pk=target.pk)).get()
+    return Status(201, {**target_json(target, groups), "message": "Target successfully uploaded."})
+
+
+@targets_router.get("/{int:target_id}/", summary="One target")
+def get_target(request, target_id: int):
+    target = target_for(request.user, target_id)
+    return target_json(_with_relations(Target.objects.filter(pk=target.pk)).get(), groups_with(target, "view"))
+
+
+@targets_router.patch("/{int:target_id}/", summary="Change a target; TOM Toolkit senders add list memberships")
+def patch_target(request, target_id: int, payload: TargetPatch):
+    target = target_for(request.user, target_id, "change")
+    sent = payload.model_fields_set
+    with transaction.atomic():
+        if sent - {"target_lists"}:
+            current = _with_relations(Target.objects.filter(pk=target.pk)).get()
+            fields = {f: getattr(current, f) for f in services.TARGET_FIELDS}
+            for field in ("name", "type", "ra", "dec"):
+                if field in sent and getattr(payload, field) is not None:
+                    fields[field] = getattr(payload, field)
+            aliases = current.alias_names()
+            if payload.aliases is not None:
+                aliases += [a.name for a in payload.aliases if simplify_name(a.name) not in
+                            {simplify_name(n) for n in current.all_names()}]
+            extras = {e.key: e.value for e in current.extras.all()}
+            if payload.targetextra_set is not None:
+                extras.update({e.key: "" if e.value is None else str(e.value) for e in payload.targetextra_set
+                               if e.key not in MODEL_FIELDS})
+            services.update_target(current, services.TargetInput(fields, aliases, extras))
+        for target_list in _lists_named(request.user, payload.target_lists or []):
+            services.add_to_list(target_list, [target])
+    target = _with_relations(Target.objects.filter(pk=target.pk)).get()
+    return {**target_json(target, groups_with(target, "view")), "message": "Target successfully updated."}
+
+
+@targets_router.delete("/{int:target_id}/", response={204: None}, summary="Delete a target and its data")
+def delete_target(request, target_id: int):
+    target_for(request.user, target_id, "delete").delete()
+    return Status(204, None)
+
+
+@lists_router.get("/", summary="Target lists the caller may view")
+def list_lists(request):
+    qs = TargetList.objects.visible_to(request.user).order_by("name", "pk")
+    return page(request, qs, lambda tl: {"id": tl.pk, "name": tl.name, "created": tl.created.isoformat()})
+
+
+@lists_router.post("/", response={201: dict}, summary="Create a target list")
+def create_list(request, payload: TargetListIn):
+    if not request.user.has_perm("targets.add_targetlist"):
+        raise PermissionDenied("You may not add target lists.")
+    target_list = services.create_target_list(request.user, payload.name)
+    return Status(201, {"id": target_list.pk, "name": target_list.name, "message": "Target list created."})
+
+
+@lists_router.get("/{int:list_id}/", summary="A target list and the targets in it the caller may view")
+def get_list(request, list_id: int):
+    target_list = target_list_for(request.user, list_id)
+    ids = list(target_list.targets.visible_to(request.user).order_by("pk").values_list("pk", flat=True))
+    return {"id": target_list.pk, "name": target_list.name, "created": target_list.created.isoformat(), "targets": ids}
+
+
+@lists_router.post("/{int:list_id}/targets/", summary="Add targets to a list, or remove them (action=remove)")
+def change_membership(request, list_id: int, payload: MembershipIn):
+    target_list = target_list_for(request.user, list_id, "change")
+    if payload.action not in ("add", "remove"):
+        raise ValidationError({"action": ["Use add or remove."]})
+    targets = list(Target.objects.visible_to(request.user).filter(pk__in=payload.targets))
+    missing = sorted(set(payload.targets) - {t.pk for t in targets})
+    if missing:
+        raise ValidationError({"targets": [f"No target you may view has id {i}." for i in missing]})
+    changed = (services.add_to_list if payload.action == "add" else services.remove_from_list)(target_list, targets)
+    return {"id": target_list.pk, "changed": changed, "message": f"{payload.action.title()}ed {changed} target(s)."}

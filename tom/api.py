@@ -1,0 +1,110 @@
+"""The one NinjaAPI, mounted at /api/, with a router per app.
+
+Every response is JSON, errors included (TOM Toolkit senders show the body
+of a 4xx to their users): field errors come back DRF-style,
+``{"field": ["message"]}``, since that is what those senders expect.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from .auth import API_AUTH
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "1"
+
+api = NinjaAPI(
+    title="TOM API",
+    version=API_VERSION,
+    description="Targets, reduced data and data products; accepts what TOM Toolkit TOMs send when they share.",
+    urls_namespace="api",
+    auth=API_AUTH,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _location(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "form", "file", "path")]
+    return ".".join(parts) or "non_field_errors"
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_input(request, exc: NinjaValidationError):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        errors.setdefault(_location(error.get("loc", ())), []).append(error.get("msg", "Invalid value."))
+    return api.create_response(request, errors, status=400)
+
+
+@api.exception_handler(ValidationError)
+def refused(request, exc: ValidationError):
+    body = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    body = {("non_field_errors" if k == "__all__" else k): v for k, v in body.items()}
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    response = api.create_response(
+        request, {"detail": "Authentication credentials were not provided or are not valid."}, status=401
+    )
+    response["WWW-Authenticate"] = 'Basic realm="api"'
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "You do not have permission to do this."}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def crashed(request, exc):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return api.create_response(request, {"detail": "Internal error; it has been logged."}, status=500)
+
+
+@api.get("/", auth=None, summary="What this TOM is and what its API can do", tags=["tom"])
+def describe(request):
+    """Lets a sender tell one of ours (bulk datums) from a TOM Toolkit peer."""
+    return {
+        "name": settings.TOM_NAME,
+        "software": "tom",
+        "api_version": API_VERSION,
+        "capabilities": ["targets", "targetlists", "reduceddatums", "reduceddatums.bulk", "dataproducts"],
+        "endpoints": {
+            "targets": "/api/targets/", "targetlists": "/api/targetlists/", "reduceddatums": "/api/reduceddatums/",
+            "reduceddatums_bulk": "/api/reduceddatums/bulk/", "dataproducts": "/api/dataproducts/",
+        },
+    }
+
+
+def register_routers() -> None:
+    from dataproducts.api import datums_router, products_router
+    from targets.api import lists_router, targets_router
+
+    api.add_router("/targets/", targets_router)
+    api.add_router("/targetlists/", lists_router)
+    api.add_router("/reduceddatums/", datums_router)
+    api.add_router("/dataproducts/", products_router)
+
+
+register_routers()
