@@ -17,7 +17,7 @@ from tom.apipaging import page
 from . import services
 from .coordinates import CoordinateError, parse_dec, parse_ra
 from .models import Target, TargetExtra, TargetList
-from .names import simplify_name
+from .names import fuzzy_keys, simplify_name
 from .permissions import groups_with, target_for, target_list_for
 from .schemas import MembershipIn, NUMERIC_FIELDS, TargetIn, TargetListIn, TargetPatch, target_json
 
@@ -61,7 +61,7 @@ def list_targets(request, name_fuzzy: str = "", name: str = "", type: str = "", 
                  targetlist__name: int | None = None, key: str = "", value: str = ""):
     qs = Target.objects.visible_to(request.user)
     if name_fuzzy:
-        keys = [simplify_name(term) for term in name_fuzzy.split(",") if simplify_name(term)]
+        keys = set().union(*(fuzzy_keys(term) for term in name_fuzzy.split(",")))
         qs = qs.filter(pk__in=Target.objects.filter(names__key__in=keys).values("pk"))
     if name:
         condition = Q()

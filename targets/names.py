@@ -23,3 +23,25 @@ def split_aliases(text: str) -> list[str]:
         if line:
             parts.append(line)
     return parts
+
+
+def fuzzy_keys(term: str, max_spaces: int = 6) -> set[str]:
+    """Keys a name typed in a URL may stand for.
+
+    TOM Toolkit senders put names in the query string without encoding them,
+    so a ``+`` arrives as a space ("AT 2025zz+1" as "AT 2025zz 1"). Each
+    space may therefore have been a ``+``: all those spellings are tried
+    (up to 2**6 of them), each an exact lookup on the indexed key.
+    """
+    term = (term or "").strip()
+    spaces = term.count(" ")
+    if spaces == 0 or spaces > max_spaces:
+        return {simplify_name(term)} - {""}
+    parts = term.split(" ")
+    keys = set()
+    for mask in range(2 ** spaces):
+        text = parts[0]
+        for i, part in enumerate(parts[1:]):
+            text += ("+" if mask >> i & 1 else " ") + part
+        keys.add(simplify_name(text))
+    return keys - {""}

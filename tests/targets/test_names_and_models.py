@@ -15,6 +15,13 @@ def test_simplify_name_drops_case_spaces_dashes_underscores_and_brackets():
     assert simplify_name("a,b") == "a,b"  # commas are kept, as the TOM Toolkit keeps them
 
 
+def test_fuzzy_keys_allow_for_plus_signs_that_arrived_as_spaces():
+    from targets.names import fuzzy_keys
+
+    assert fuzzy_keys("AT 2025zz 1") == {"at2025zz1", "at+2025zz1", "at2025zz+1", "at+2025zz+1"}
+    assert fuzzy_keys("M31") == {"m31"} and fuzzy_keys("  ") == set()
+
+
 def test_split_aliases_accepts_lines_semicolons_and_bars():
     assert split_aliases("A\n B ;C| D\n\n") == ["A", "B", "C", "D"]
 
