@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dataproducts.models import DataProduct, ReducedDatum
 from targets.models import Target, TargetList, TargetName
+from tom.models import ApiToken
 from tests.conftest import ROLES
 
 # Sample values for URL parameters other than an object's pk.
@@ -48,6 +49,8 @@ def expected_status(access, role: str) -> set[int]:
         return ALLOWED
     if access.kind == "perm":
         return ALLOWED if role in ("editor", "superuser") else {403}
+    if access.kind == "apitoken":  # the fixture's token is the editor's own
+        return ALLOWED if role in ("editor", "superuser") else {404}
     # an object kind
     if role == "outsider":
         return {404}
@@ -74,12 +77,18 @@ def snapshot():
         list(TargetList.targets.through.objects.order_by("pk").values_list("targetlist_id", "target_id")),
         list(DataProduct.objects.order_by("pk").values_list("pk", "data")),
         list(ReducedDatum.objects.order_by("pk").values_list("pk", "brightness", "limit")),
+        list(ApiToken.objects.order_by("pk").values_list("pk", "user_id")),
     )
 
 
+@pytest.fixture
+def api_token(users):
+    return ApiToken.objects.create_for(users["editor"], "peer")[0]
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_get_on_every_url(role, client_for, target, target_list, data_product):
-    objects = {"target": target, "targetlist": target_list, "dataproduct": data_product}
+def test_get_on_every_url(role, client_for, target, target_list, data_product, api_token):
+    objects = {"target": target, "targetlist": target_list, "dataproduct": data_product, "apitoken": api_token}
     client = client_for(role)
     failures = []
     for name, pattern in site_urls():
@@ -97,8 +106,8 @@ def test_get_on_every_url(role, client_for, target, target_list, data_product):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "outsider", "viewer"])
-def test_refused_posts_change_nothing(role, client_for, target, target_list, data_product):
-    objects = {"target": target, "targetlist": target_list, "dataproduct": data_product}
+def test_refused_posts_change_nothing(role, client_for, target, target_list, data_product, api_token):
+    objects = {"target": target, "targetlist": target_list, "dataproduct": data_product, "apitoken": api_token}
     client = client_for(role)
     before = snapshot()
     checked = 0

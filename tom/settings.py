@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "guardian",
+    "ninja",  # its Swagger UI files, served as static (no CDN)
     "django_htmx",
     "django_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS/JS as static files, no CDN
