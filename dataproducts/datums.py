@@ -148,6 +148,8 @@ def _canonical_spectrum(value: dict) -> dict:
             value.pop(alias, None)
         if found is not None:
             spectrum[key] = found
+    if spectrum.get("error") == []:
+        del spectrum["error"]  # TOM Toolkit 3.x sends "error": [] for a spectrum without errors
     for key in ("flux", "wavelength", "error"):
         if key in spectrum:
             if not isinstance(spectrum[key], list):

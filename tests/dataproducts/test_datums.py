@@ -58,6 +58,9 @@ def test_spectra_in_every_generation():
         "flux": [1, 2], "wavelength": [4000, 4001], "flux_units": "erg", "wavelength_unit": "AA"}})
     assert modern["value"] == {"flux": [1.0, 2.0], "wavelength": [4000.0, 4001.0], "flux_units": "erg",
                                "wavelength_units": "AA"}
+    toolkit_3 = parse_datum({"data_type": "spectroscopy", "timestamp": WHEN, "value": {
+        "flux": [1, 2], "wavelength": [4000, 4001], "error": [], "flux_unit": "mJy", "telescope": "FTN"}})
+    assert "error" not in toolkit_3["value"] and toolkit_3["telescope"] == "FTN"
     legacy = parse_datum({"data_type": "spectroscopy", "timestamp": WHEN, "value": {
         "0": {"flux": 1, "wavelength": 4000}, "1": {"flux": 2, "wavelength": 4001}}})
     assert legacy["value"]["flux"] == [1.0, 2.0]
