@@ -20,7 +20,7 @@ from pydantic import ConfigDict
 
 from targets.models import Target
 from targets.permissions import target_for
-from tom.apipaging import page
+from tom.apipaging import Id, page
 from tom.permissions import has_object_perm
 
 from .datums import DatumError, fingerprint, parse_datum
@@ -43,6 +43,8 @@ def _writable_target(request, value) -> Target:
     """The datum's target, if the caller may change it; otherwise the TOM Toolkit's "Invalid pk" error."""
     try:
         pk = int(value)
+        if not 0 <= pk < 2**63:
+            raise ValueError
     except (TypeError, ValueError):
         raise ValidationError({"target": [f'Incorrect type. Expected pk value, received {type(value).__name__}.']}) from None
     target = Target.objects.visible_to(request.user).filter(pk=pk).first()
@@ -122,7 +124,7 @@ def create_datum(request):
 
 class BulkIn(Schema):
     model_config = ConfigDict(extra="ignore")
-    target: int
+    target: Id
     datums: list[dict]
 
 
@@ -154,8 +156,8 @@ def create_datums(request, payload: BulkIn):
 
 
 @datums_router.get("/", summary="Reduced data the caller may view, newest first")
-def list_datums(request, target__id: int | None = None, target: int | None = None, data_type: str = "",
-                source_name: str = "", data_product__id: int | None = None):
+def list_datums(request, target__id: Id | None = None, target: Id | None = None, data_type: str = "",
+                source_name: str = "", data_product__id: Id | None = None):
     qs = ReducedDatum.objects.visible_to(request.user)
     target_id = target__id if target__id is not None else target
     if target_id is not None:
@@ -170,7 +172,7 @@ def list_datums(request, target__id: int | None = None, target: int | None = Non
 
 
 @datums_router.delete("/{int:datum_id}/", response={204: None}, summary="Delete one datum")
-def delete_datum(request, datum_id: int):
+def delete_datum(request, datum_id: Id):
     datum = ReducedDatum.objects.visible_to(request.user).filter(pk=datum_id).select_related("target").first()
     if datum is None:
         raise Http404
@@ -211,7 +213,7 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
 
 
 @products_router.get("/", summary="Data products the caller may view")
-def list_products(request, target__id: int | None = None, data_product_type: str = ""):
+def list_products(request, target__id: Id | None = None, data_product_type: str = ""):
     qs = DataProduct.objects.visible_to(request.user)
     if target__id is not None:
         qs = qs.filter(target_id=target__id)
@@ -221,7 +223,7 @@ def list_products(request, target__id: int | None = None, data_product_type: str
 
 
 @products_router.get("/{int:product_id}/download/", summary="The product's file")
-def download_product(request, product_id: int):
+def download_product(request, product_id: Id):
     product = data_product_for(request.user, product_id)
     try:
         return FileResponse(product.data.open("rb"), as_attachment=True, filename=product.filename)
@@ -230,6 +232,6 @@ def download_product(request, product_id: int):
 
 
 @products_router.delete("/{int:product_id}/", response={204: None}, summary="Delete a product and its data")
-def delete_product(request, product_id: int):
+def delete_product(request, product_id: Id):
     delete_data_product(data_product_for(request.user, product_id, "delete"))
     return Status(204, None)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from ninja import Router, Status
 
-from tom.apipaging import page
+from tom.apipaging import Id, page
 
 from . import services
 from .coordinates import CoordinateError, parse_dec, parse_ra
@@ -58,7 +58,7 @@ def _cone(value: str):
 
 @targets_router.get("/", summary="Targets the caller may view, filtered")
 def list_targets(request, name_fuzzy: str = "", name: str = "", type: str = "", cone_search: str = "",
-                 targetlist__name: int | None = None, key: str = "", value: str = ""):
+                 targetlist__name: Id | None = None, key: str = "", value: str = ""):
     qs = Target.objects.visible_to(request.user)
     if name_fuzzy:
         keys = set().union(*(fuzzy_keys(term) for term in name_fuzzy.split(",")))
@@ -106,13 +106,13 @@ def create_target(request, payload: TargetIn):
 
 
 @targets_router.get("/{int:target_id}/", summary="One target")
-def get_target(request, target_id: int):
+def get_target(request, target_id: Id):
     target = target_for(request.user, target_id)
     return target_json(_with_relations(Target.objects.filter(pk=target.pk)).get(), groups_with(target, "view"))
 
 
 @targets_router.patch("/{int:target_id}/", summary="Change a target; TOM Toolkit senders add list memberships")
-def patch_target(request, target_id: int, payload: TargetPatch):
+def patch_target(request, target_id: Id, payload: TargetPatch):
     target = target_for(request.user, target_id, "change")
     sent = payload.model_fields_set
     with transaction.atomic():
@@ -138,7 +138,7 @@ def patch_target(request, target_id: int, payload: TargetPatch):
 
 
 @targets_router.delete("/{int:target_id}/", response={204: None}, summary="Delete a target and its data")
-def delete_target(request, target_id: int):
+def delete_target(request, target_id: Id):
     target_for(request.user, target_id, "delete").delete()
     return Status(204, None)
 
@@ -158,14 +158,14 @@ def create_list(request, payload: TargetListIn):
 
 
 @lists_router.get("/{int:list_id}/", summary="A target list and the targets in it the caller may view")
-def get_list(request, list_id: int):
+def get_list(request, list_id: Id):
     target_list = target_list_for(request.user, list_id)
     ids = list(target_list.targets.visible_to(request.user).order_by("pk").values_list("pk", flat=True))
     return {"id": target_list.pk, "name": target_list.name, "created": target_list.created.isoformat(), "targets": ids}
 
 
 @lists_router.post("/{int:list_id}/targets/", summary="Add targets to a list, or remove them (action=remove)")
-def change_membership(request, list_id: int, payload: MembershipIn):
+def change_membership(request, list_id: Id, payload: MembershipIn):
     target_list = target_list_for(request.user, list_id, "change")
     if payload.action not in ("add", "remove"):
         raise ValidationError({"action": ["Use add or remove."]})

@@ -6,6 +6,8 @@ from typing import Any, Optional
 from ninja import Schema
 from pydantic import ConfigDict
 
+from tom.apipaging import Id
+
 from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target
 
 NUMERIC_FIELDS = (*SIDEREAL_FIELDS, *ORBITAL_FIELDS)
@@ -27,7 +29,7 @@ class ExtraIn(Loose):
 
 class NamedIn(Loose):
     name: Optional[str] = None
-    id: Optional[int] = None
+    id: Optional[Id] = None
 
 
 class TargetIn(Loose):
@@ -83,7 +85,7 @@ class TargetListIn(Loose):
 
 
 class MembershipIn(Loose):
-    targets: list[int]
+    targets: list[Id]
     action: str = "add"
 
 

@@ -1,7 +1,13 @@
 """DRF-style limit/offset pages (``count``, ``next``, ``previous``, ``results``), as TOM Toolkit clients read them."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import QueryDict
+from pydantic import Field
+
+# Ids fit the database's 64-bit integers; a larger number is a 400, not an overflow inside the database driver.
+Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
