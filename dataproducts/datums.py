@@ -28,6 +28,9 @@ PHOTOMETRY_KEYS: dict[str, tuple[str, ...]] = {
     "instrument": ("instrument",),
     "exposure_time": ("exposure_time", "exptime"),
 }
+# alias -> (canonical column, rank): when several spellings are present the lowest rank wins
+PHOTOMETRY_ALIASES = {alias: (column, rank) for column, names in PHOTOMETRY_KEYS.items()
+                      for rank, alias in enumerate(names)}
 FLOAT_COLUMNS = ("brightness", "brightness_error", "limit", "exposure_time")
 TEXT_LIMITS = {"bandpass": 32, "unit": 32, "telescope": 255, "instrument": 255, "source_name": 100,
                "source_location": 200, "data_type": 100}
@@ -77,10 +80,14 @@ def parse_timestamp(value) -> datetime:
     if isinstance(value, datetime):
         moment = value
     else:
+        text = str(value).strip()
         try:
-            moment = parse_datetime(str(value).strip().replace(" UTC", "").replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(text)  # fast, and takes "Z" since Python 3.11
         except ValueError:
-            moment = None
+            try:
+                moment = parse_datetime(text.replace(" UTC", "").replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
         if moment is None:
             raise DatumError("timestamp", f"{value!r} is not an ISO 8601 date and time.")
     if moment.tzinfo is None:
@@ -121,10 +128,14 @@ def parse_datum(raw: dict) -> dict:
     for ignored in ("target", "data_product", "id", "data_product_id"):
         merged.pop(ignored, None)
     if data_type == "photometry":
-        for column, names in PHOTOMETRY_KEYS.items():
-            name, value = _first(merged, names)
-            for alias in names:
-                merged.pop(alias, None)
+        found: dict[str, tuple[int, object]] = {}
+        for key in [k for k in merged if k in PHOTOMETRY_ALIASES]:
+            column, rank = PHOTOMETRY_ALIASES[key]
+            value = merged.pop(key)
+            if value is not None and value != "" and (column not in found or rank < found[column][0]):
+                found[column] = (rank, value)
+        for column in PHOTOMETRY_KEYS:
+            value = found[column][1] if column in found else None
             datum[column] = _float(column, value) if column in FLOAT_COLUMNS else _text(column, value)
         datum["value"] = merged
     else:
@@ -198,30 +209,36 @@ class DatumColumns:
 
     @classmethod
     def from_dicts(cls, datums) -> "DatumColumns":
-        """Columns from canonical dicts (``parse_datum``'s or a processor's); a bad one raises naming its row."""
-        columns = {name: [] for name in ("data_type", *TEXT_COLUMNS, *FLOAT_COLUMNS, "value")}
-        times = []
-        for index, datum in enumerate(datums, start=1):
-            try:
-                moment = datum.get("timestamp")
-                if not isinstance(moment, datetime) or moment.tzinfo is None:
-                    raise DatumError("timestamp", "needs a time zone-aware date and time.")
-                times.append(moment.astimezone(timezone.utc).replace(tzinfo=None))
-                data_type = datum.get("data_type")
-                if not data_type or not isinstance(data_type, str):
-                    raise DatumError("data_type", "is required.")
-                columns["data_type"].append(data_type)
-                for name in FLOAT_COLUMNS:
-                    number = datum.get(name)
-                    if number is not None and number.__class__ is not float:
-                        raise DatumError(name, f"{number!r} is not a number.")
-                    columns[name].append(number)
-                for name in TEXT_COLUMNS:
-                    columns[name].append(datum.get(name) or "")
-                columns["value"].append(datum.get("value") or {})
-            except DatumError as exc:
-                raise DatumError(exc.field, exc.message, row=index) from None
-        return cls(times=np.array(times, dtype="datetime64[us]"), **columns)
+        """Columns from canonical dicts (``parse_datum``'s or a processor's); a bad one raises naming its row.
+
+        Column by column, with comprehensions: at 10,000 datums a request this is measurably faster than
+        one loop appending to thirteen lists.
+        """
+        datums = list(datums)
+        times = [d.get("timestamp") for d in datums]
+        for row, moment in enumerate(times, start=1):
+            if not isinstance(moment, datetime) or moment.tzinfo is None:
+                raise DatumError("timestamp", "needs a time zone-aware date and time.", row=row)
+        data_types = [d.get("data_type") for d in datums]
+        for row, data_type in enumerate(data_types, start=1):
+            if not data_type or data_type.__class__ is not str:
+                raise DatumError("data_type", "is required.", row=row)
+        floats = {}
+        for name in FLOAT_COLUMNS:
+            column = [d.get(name) for d in datums]
+            for row, number in enumerate(column, start=1):
+                if number is not None and number.__class__ is not float:
+                    raise DatumError(name, f"{number!r} is not a number.", row=row)
+            floats[name] = column
+        utc = timezone.utc
+        return cls(
+            times=np.array([(m if m.tzinfo is utc else m.astimezone(utc)).replace(tzinfo=None) for m in times],
+                           dtype="datetime64[us]") if times else np.array([], dtype="datetime64[us]"),
+            data_type=data_types,
+            value=[d.get("value") or {} for d in datums],
+            **{name: [d.get(name) or "" for d in datums] for name in TEXT_COLUMNS},
+            **floats,
+        )
 
 
 def iso_times(times: np.ndarray) -> list[str]:

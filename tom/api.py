@@ -11,15 +11,32 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+import orjson
 from ninja import NinjaAPI
+from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from .api_json import loads
 from .auth import API_AUTH
 
 logger = logging.getLogger(__name__)
 
 API_VERSION = "1"
+
+
+class FastParser(Parser):
+    def parse_body(self, request):
+        return loads(request.body)
+
+
+class FastRenderer(JSONRenderer):
+    def render(self, request, data, *, response_status):
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # something orjson does not know (a lazy string...): Django's encoder does
+            return super().render(request, data, response_status=response_status)
 
 api = NinjaAPI(
     title="TOM API",
@@ -29,6 +46,8 @@ api = NinjaAPI(
     auth=API_AUTH,
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=FastParser(),
+    renderer=FastRenderer(),
 )
 
 

@@ -93,7 +93,8 @@ def database_config() -> dict:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'tom.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    # Persistent connections (per thread): a new SQLite connection re-runs the PRAGMAs below on every request.
+    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while readstreams or a worker writes;
         # IMMEDIATE transactions avoid "database is locked" on upgrade from read to write.
