@@ -32,29 +32,35 @@ def filtered_targets(request):
     """The targets the user may view, narrowed by the list page's filters (also used by the CSV export)."""
     form = TargetSearchForm(request.GET or None, user=request.user)
     qs = Target.objects.visible_to(request.user)
+    count_qs = None
     sort = "-created"
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data.get("q"):
+            count_qs = qs.search_count_queryset(data["q"])
             qs = qs.search(data["q"])
         if data.get("cone_radius"):
             qs = qs.cone(data["cone_ra"], data["cone_dec"], data["cone_radius"])
             sort = "separation"
         if data.get("target_list"):
             qs = qs.filter(target_lists=data["target_list"])
+            count_qs = count_qs.filter(target_lists=data["target_list"]) if count_qs is not None else None
         if data.get("type"):
             qs = qs.filter(type=data["type"])
+            count_qs = count_qs.filter(type=data["type"]) if count_qs is not None else None
+        if data.get("cone_radius"):
+            count_qs = None  # the cone's own filter is cheap to count
         sort = data.get("sort") or sort
     elif form.is_bound:
         qs = qs.none()
-    return form, qs.order_by(sort, "-id" if sort.startswith("-") else "id")
+    return form, qs.order_by(sort, "-id" if sort.startswith("-") else "id"), count_qs
 
 
 @login
 def target_list(request):
-    form, qs = filtered_targets(request)
+    form, qs, count_qs = filtered_targets(request)
     page = paginate(qs.prefetch_related("names"), request.GET.get("page"), settings.TARGET_LIST_PAGE_SIZE,
-                    settings.TARGET_LIST_COUNT_LIMIT)
+                    settings.TARGET_LIST_COUNT_LIMIT, count_queryset=count_qs)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -68,7 +74,7 @@ def target_list(request):
 
 @login
 def target_export(request):
-    form, qs = filtered_targets(request)
+    form, qs, _count_qs = filtered_targets(request)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
     response = StreamingHttpResponse(export_rows(qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="targets-{stamp}.csv"'

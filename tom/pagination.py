@@ -37,7 +37,7 @@ class Page:
 
     @property
     def end_index(self) -> int:
-        return (self.number - 1) * self.page_size + len(self.objects)
+        return (self.number - 1) * self.page_size + len(self.objects) if self.objects else 0
 
     @property
     def last_number(self) -> int | None:
@@ -54,19 +54,23 @@ def page_number(value) -> int:
         return 1
 
 
-def paginate(queryset, number, page_size: int, count_limit: int) -> Page:
+def _capped_count(queryset, cap: int) -> int:
+    # Ordered by -pk: without an order SQLite walks whichever index is smallest (ra), which visits rows in
+    # random order and makes each row's permission check land on a different index page (70 ms vs 15 ms at 1M).
+    return queryset.order_by("-pk").values("pk")[:cap + 1].count()
+
+
+def paginate(queryset, number, page_size: int, count_limit: int, count_queryset=None) -> Page:
+    """A page of ``queryset``; ``count_queryset``, when given, counts the same rows more cheaply."""
     number = page_number(number)
     offset = (number - 1) * page_size
     rows = list(queryset[offset: offset + page_size + 1])
     has_next = len(rows) > page_size
     rows = rows[:page_size]
-    if not has_next:
-        count, capped = offset + len(rows), False
-        if not rows and number > 1:
-            count = queryset.order_by().values("pk")[:count_limit + 1].count()
-            capped = count > count_limit
-    else:
-        count = queryset.order_by().values("pk")[:count_limit + 1].count()
-        capped = count > count_limit
-        count = min(count, count_limit)
-    return Page(rows, number, page_size, has_next, count, capped)
+    if rows and not has_next:
+        return Page(rows, number, page_size, False, offset + len(rows), False)
+    # Count at least to the end of this page, so a deep page never says "1226-1250 of 1000+".
+    cap = max(count_limit, offset + page_size)
+    count = _capped_count(count_queryset if count_queryset is not None else queryset, cap)
+    capped = count > cap
+    return Page(rows, number, page_size, has_next, min(count, cap), capped)

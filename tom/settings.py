@@ -154,8 +154,8 @@ WHITENOISE_USE_FINDERS = True
 # Targets
 TARGET_LIST_PAGE_SIZE = int(os.environ.get("TARGET_LIST_PAGE_SIZE", "25"))
 # Pagination counts stop here: counting a million permitted rows on every page
-# view costs more than the page itself, so beyond this the page says "N+".
-TARGET_LIST_COUNT_LIMIT = int(os.environ.get("TARGET_LIST_COUNT_LIMIT", "10000"))
+# view costs more than the page itself, so beyond this the page says "1000+".
+TARGET_LIST_COUNT_LIMIT = int(os.environ.get("TARGET_LIST_COUNT_LIMIT", "1000"))
 TARGET_IMPORT_MAX_ROWS = int(os.environ.get("TARGET_IMPORT_MAX_ROWS", "50000"))
 
 # Data products: the TOM Toolkit's setting names and shapes.

@@ -197,6 +197,21 @@ class TestTargetList:
         assert "Page 3 of 3" in third.content.decode()
         assert self.names(client.get("/targets/", {"page": "999"})) == []
 
+    def test_broad_and_narrow_searches_find_the_same_targets(self, client_for, sky, target, monkeypatch):
+        client = client_for("viewer")
+        narrow = self.names(client.get("/targets/", {"q": "near"}))
+        monkeypatch.setattr(Target.objects._queryset_class, "SEARCH_ID_LIST_LIMIT", 0)  # force the EXISTS shape
+        broad = client.get("/targets/", {"q": "near"})
+        assert self.names(broad) == narrow == ["Near B", "Near A"] and broad.context["page"].count == 2
+
+    def test_deep_pages_count_to_their_end_and_empty_pages_say_so(self, client_for, sky, target, settings):
+        settings.TARGET_LIST_PAGE_SIZE = 2
+        settings.TARGET_LIST_COUNT_LIMIT = 1
+        page = client_for("viewer").get("/targets/", {"sort": "name", "page": 2}).context["page"]
+        assert (page.start_index, page.end_index, page.count, page.count_capped) == (3, 4, 4, True)
+        empty = client_for("viewer").get("/targets/", {"page": 9}).context["page"]
+        assert (empty.start_index, empty.end_index, empty.objects) == (0, 0, [])
+
     def test_count_stops_at_the_limit(self, client_for, sky, target, settings):
         settings.TARGET_LIST_PAGE_SIZE = 2
         settings.TARGET_LIST_COUNT_LIMIT = 3
