@@ -71,6 +71,10 @@ def paginate(queryset, number, page_size: int, count_limit: int, count_queryset=
         return Page(rows, number, page_size, False, offset + len(rows), False)
     # Count at least to the end of this page, so a deep page never says "1226-1250 of 1000+".
     cap = max(count_limit, offset + page_size)
-    count = _capped_count(count_queryset if count_queryset is not None else queryset, cap)
+    if count_queryset is not None:
+        # driven by its own index (a name search: the names' keys); no order, so it can stop at the cap
+        count = count_queryset.order_by().values("pk")[:cap + 1].count()
+    else:
+        count = _capped_count(queryset, cap)
     capped = count > cap
     return Page(rows, number, page_size, has_next, min(count, cap), capped)
