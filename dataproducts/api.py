@@ -140,22 +140,22 @@ def create_datums(request):
         raise ValidationError({"datums": [f"At most {MAX_BULK:,} datums per request."]})
     target = _writable_target(request, body.get("target"))
     default_source = request.user.get_username()
-    parsed, results, indexes = [], [None] * len(datums), []
+    parsed, statuses, errors = [], ["rejected"] * len(datums), []
     for index, raw in enumerate(datums):
         try:
-            parsed.append(_parse(raw if isinstance(raw, dict) else {}, default_source))
-            indexes.append(index)
+            parsed.append((index, _parse(raw if isinstance(raw, dict) else {}, default_source)))
         except ValidationError as exc:
-            results[index] = {"index": index, "status": "rejected",
-                              "reason": "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())}
-    saved = save_datums(target, parsed, origin=Origin.API, user=request.user, received_from=_sender_tom(request))
-    for index, status in zip(indexes, saved.statuses):
-        results[index] = {"index": index, "status": status}
-    rejected = len(datums) - len(parsed)
+            errors.append({"index": index,
+                           "reason": "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())})
+    saved = save_datums(target, [d for _, d in parsed], origin=Origin.API, user=request.user,
+                        received_from=_sender_tom(request))
+    for (index, _), status in zip(parsed, saved.statuses):
+        statuses[index] = status
     return {
-        "target": target.pk, "created": saved.created, "existing": saved.existing, "rejected": rejected,
-        "results": results,
-        "message": f"{saved.created} created, {saved.existing} already there, {rejected} rejected.",
+        "target": target.pk, "created": saved.created, "existing": saved.existing, "rejected": len(errors),
+        "statuses": statuses,  # one per datum sent, in order: created, existing or rejected
+        "errors": errors,  # why each rejected datum was rejected
+        "message": f"{saved.created} created, {saved.existing} already there, {len(errors)} rejected.",
     }
 
 

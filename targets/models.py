@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -60,6 +61,17 @@ def required_fields(target_type: str, scheme: str = "") -> tuple[str, ...]:
     return fields
 
 
+def has_global_perm(user, app_label: str, codename: str) -> bool:
+    """The model-level permission, from the user's own and groups' permissions, loaded in one query and kept
+    on the user object for the rest of the request (Django's ModelBackend takes two)."""
+    perms = getattr(user, "_perm_cache", None) or getattr(user, "_tom_global_perms", None)
+    if perms is None:
+        rows = Permission.objects.filter(Q(user=user) | Q(group__user=user)).values_list(
+            "content_type__app_label", "codename")
+        perms = user._tom_global_perms = {f"{app}.{code}" for app, code in rows}
+    return f"{app_label}.{codename}" in perms
+
+
 def _permission_filter(model_user_perm, model_group_perm, user, codename: str) -> Q:
     """Rows the user holds ``codename`` on, directly or through a group, as one SQL condition."""
     user_perm = model_user_perm.objects.filter(
@@ -87,7 +99,7 @@ class PermittedQuerySet(models.QuerySet):
             return self.none()
         opts = self.model._meta
         codename = f"{action}_{opts.model_name}"
-        if user.is_superuser or user.has_perm(f"{opts.app_label}.{codename}"):
+        if user.is_superuser or has_global_perm(user, opts.app_label, codename):
             return self
         user_model = self.model._meta.apps.get_model(opts.app_label, self.user_perm_model_name)
         group_model = self.model._meta.apps.get_model(opts.app_label, self.group_perm_model_name)

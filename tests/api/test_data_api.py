@@ -94,8 +94,8 @@ def test_bulk_reports_each_datum(api_as, target):
     body = response.json()
     assert response.status_code == 200
     assert (body["created"], body["existing"], body["rejected"]) == (3, 1, 1)
-    assert [r["status"] for r in body["results"]] == ["created"] * 3 + ["rejected", "existing"]
-    assert "timestamp" in body["results"][3]["reason"]
+    assert body["statuses"] == ["created"] * 3 + ["rejected", "existing"]
+    assert body["errors"][0]["index"] == 3 and "timestamp" in body["errors"][0]["reason"]
     again = client.post("/api/reduceddatums/bulk/", {"target": target.pk, "datums": good}, content_type="application/json")
     assert again.json()["existing"] == 3 and ReducedDatum.objects.count() == 3
     denied = api_as("viewer").post("/api/reduceddatums/bulk/", {"target": target.pk, "datums": good},
