@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from targets.models import Target
 from targets.permissions import target_for
 from tom.api_json import loads
+from tom.gcpause import gc_paused
 from tom.apipaging import Id, page
 
 from .datums import DatumError, fingerprint, parse_datum
@@ -132,6 +133,11 @@ def create_datums(request):
     """Each datum is reported as created, existing or rejected (with the reason); the good ones are
     stored in one transaction. The body is read directly (not through a schema): at 10,000 datums,
     validating them twice would cost more than storing them."""
+    with gc_paused():
+        return _create_datums(request)
+
+
+def _create_datums(request):
     body = _body(request)
     datums = body.get("datums")
     if not isinstance(datums, list):

@@ -21,6 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from targets.models import Target
+from tom.gcpause import gc_paused
 
 from .datums import DatumColumns, DatumError, fingerprints, iso_times
 from .models import DataProduct, Ingest, ReducedDatum, data_product_types
@@ -179,11 +180,13 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
             product.data.save(upload.name, upload, save=False)
             product.save()
             try:
-                datums = run_processor(product)
+                with gc_paused():
+                    datums = run_processor(product)
             except ProcessingError as exc:
                 raise ValidationError({"data": f"{product.filename}: {exc}"}) from None
-            saved = save_datums(target, datums, origin=origin, user=user, received_from=received_from,
-                                data_product=product)
+            with gc_paused():
+                saved = save_datums(target, datums, origin=origin, user=user, received_from=received_from,
+                                    data_product=product)
     except BaseException:
         if product.data.name:
             product.data.storage.delete(product.data.name)
