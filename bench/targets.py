@@ -123,7 +123,12 @@ def row_template(model, given: set[str]):
 def wipe_bench_tables():
     from django.db import connection, transaction
 
-    from targets.models import Target, TargetGroupObjectPermission, TargetName, TargetUserObjectPermission
+    from targets.models import (
+        Target,
+        TargetGroupObjectPermission,
+        TargetName,
+        TargetUserObjectPermission,
+    )
 
     qn = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
@@ -372,7 +377,6 @@ def run(args):
 
     import django
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
 
     from targets.models import Target
@@ -439,7 +443,7 @@ def run(args):
     for q in first:
         sql = short(q["sql"])
         print(f"  {float(q['time']) * 1000:7.2f}  {sql[:150]}{' ...' if len(sql) > 150 else ''}")
-    print(f"\nEXPLAIN QUERY PLAN of the list query and the count query of that page:")
+    print("\nEXPLAIN QUERY PLAN of the list query and the count query of that page:")
     shown = set()
     for q in first:
         sql = q["sql"]

@@ -19,8 +19,8 @@ from ninja.files import UploadedFile
 from targets.models import Target
 from targets.permissions import target_for
 from tom.api_json import loads
-from tom.gcpause import gc_paused
 from tom.apipaging import Id, page
+from tom.gcpause import gc_paused
 
 from .datums import DatumError, fingerprint, parse_datum
 from .models import DataProduct, Origin, ReducedDatum, data_product_types

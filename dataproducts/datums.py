@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
-
 from django.utils.dateparse import parse_datetime
 
 # canonical key: accepted spellings, first match wins (in this order, unlike the TOM Toolkit's sets)

@@ -2,8 +2,14 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from .models import (
-    Target, TargetExtra, TargetGroupObjectPermission, TargetList, TargetListGroupObjectPermission,
-    TargetListUserObjectPermission, TargetName, TargetUserObjectPermission,
+    Target,
+    TargetExtra,
+    TargetGroupObjectPermission,
+    TargetList,
+    TargetListGroupObjectPermission,
+    TargetListUserObjectPermission,
+    TargetName,
+    TargetUserObjectPermission,
 )
 
 

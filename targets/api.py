@@ -19,7 +19,14 @@ from .coordinates import CoordinateError, parse_dec, parse_ra
 from .models import Target, TargetExtra, TargetList
 from .names import fuzzy_keys, simplify_name
 from .permissions import groups_with, target_for, target_list_for
-from .schemas import MembershipIn, NUMERIC_FIELDS, TargetIn, TargetListIn, TargetPatch, target_json
+from .schemas import (
+    NUMERIC_FIELDS,
+    MembershipIn,
+    TargetIn,
+    TargetListIn,
+    TargetPatch,
+    target_json,
+)
 
 targets_router = Router(tags=["targets"])
 lists_router = Router(tags=["targetlists"])

@@ -14,7 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from .models import (
-    ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, TargetExtra, TargetList, TargetName, TargetType, required_fields,
+    ORBITAL_FIELDS,
+    SIDEREAL_FIELDS,
+    Target,
+    TargetExtra,
+    TargetList,
+    TargetName,
+    TargetType,
+    required_fields,
 )
 from .names import simplify_name
 from .permissions import grant_access, set_group_access

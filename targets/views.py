@@ -18,7 +18,12 @@ from . import services
 from .coordinates import galactic, sexagesimal
 from .csvio import export_rows, import_targets
 from .forms import (
-    BulkTargetsForm, CsvImportForm, RenameTargetListForm, TargetForm, TargetListForm, TargetSearchForm,
+    BulkTargetsForm,
+    CsvImportForm,
+    RenameTargetListForm,
+    TargetForm,
+    TargetListForm,
+    TargetSearchForm,
 )
 from .models import Target, TargetList
 from .permissions import groups_with, target_list_for, target_list_view, target_view

@@ -12,8 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dataproducts.models import DataProduct, ReducedDatum
 from targets.models import Target, TargetList, TargetName
-from tom.models import ApiToken
 from tests.conftest import ROLES
+from tom.models import ApiToken
 
 # Sample values for URL parameters other than an object's pk.
 SAMPLE_KWARGS = {"section": "names", "fmt": "csv"}

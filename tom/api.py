@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import logging
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-import orjson
 from ninja import NinjaAPI
-from ninja.parser import Parser
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 from .api_json import loads
 from .auth import API_AUTH

@@ -1,6 +1,13 @@
 import pytest
 
-from targets.coordinates import CoordinateError, galactic, parse_dec, parse_ra, parse_radius_arcsec, sexagesimal
+from targets.coordinates import (
+    CoordinateError,
+    galactic,
+    parse_dec,
+    parse_ra,
+    parse_radius_arcsec,
+    sexagesimal,
+)
 
 
 @pytest.mark.parametrize("text,degrees", [

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from targets.models import Target, TargetGroupObjectPermission, TargetName
 from targets.names import simplify_name
-from django.contrib.auth.models import Permission
 
 
 def add_visible_targets(group, count: int, start: int = 0) -> None:
