@@ -99,3 +99,11 @@ def test_verified_cache_forgets_after_its_time(monkeypatch, users):
     assert key in auth.verified
     monkeypatch.setattr(auth.time, "monotonic", lambda: 10**12)
     assert key not in auth.verified
+
+
+def test_nul_characters_are_a_400_on_every_database(api_as, target):
+    client = api_as("editor")
+    created = client.post("/api/targets/", {"name": "bad\x00name", "ra": 1, "dec": 1}, content_type="application/json")
+    assert created.status_code == 400 and "NUL" in created.json()["detail"]
+    assert client.get("/api/targets/?name_fuzzy=a%00b").status_code == 400
+    assert client.get("/api/targets/").status_code == 200
