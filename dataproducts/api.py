@@ -46,8 +46,8 @@ def _writable_target(request, value) -> Target:
             raise ValueError
     except (TypeError, ValueError):
         raise ValidationError({"target": [f'Incorrect type. Expected pk value, received {type(value).__name__}.']}) from None
-    target = Target.objects.permitted(request.user, "change").filter(pk=pk).first()  # one query on the hot path
-    if target is None:
+    target = Target.objects.filter(pk=pk).first()
+    if target is None or not Target.objects.allows(request.user, "change", pk):
         raise ValidationError({"target": [f'Invalid pk "{pk}" - object does not exist.']})
     return target
 

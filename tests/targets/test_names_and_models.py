@@ -125,3 +125,12 @@ def test_renaming_a_target_to_its_own_alias_moves_the_name(users, target):
 
 def test_matching_name_finds_aliases_in_any_spelling(target):
     assert list(Target.objects.matching_name("ztf24-aaaaaaa")) == [target]
+
+
+@pytest.mark.parametrize("action", ["view", "change", "delete"])
+def test_allows_agrees_with_permitted_for_every_role(users, target, action):
+    from django.contrib.auth.models import AnonymousUser
+
+    for user in [u for u in users.values() if u is not None] + [AnonymousUser()]:
+        expected = Target.objects.permitted(user, action).filter(pk=target.pk).exists()
+        assert Target.objects.allows(user, action, target.pk) is expected, (user, action)
