@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.urls import reverse
@@ -111,8 +112,8 @@ class PermittedQuerySet(models.QuerySet):
     def allows(self, user, action: str, pk) -> bool:
         """Whether ``user`` may ``action`` the object ``pk`` (same rules as ``permitted``), for one object.
 
-        Two small indexed lookups instead of ``permitted(...).filter(pk=pk)``: on the API's
-        one-datum-per-request path, building that query cost more than running it.
+        One small statement with indexed lookups instead of ``permitted(...).filter(pk=pk)``: on the
+        API's one-datum-per-request path, building that ORM query cost more than running it.
         """
         if user is None or not user.is_authenticated or not user.is_active:
             return False
@@ -120,18 +121,31 @@ class PermittedQuerySet(models.QuerySet):
         codename = f"{action}_{opts.model_name}"
         if user.is_superuser or has_global_perm(user, opts.app_label, codename):
             return True
-        user_model = opts.apps.get_model(opts.app_label, self.user_perm_model_name)
-        group_model = opts.apps.get_model(opts.app_label, self.group_perm_model_name)
-        return (
-            user_model.objects.filter(content_object_id=pk, user_id=user.pk, permission__codename=codename).exists()
-            or group_model.objects.filter(content_object_id=pk, group__user=user.pk,
-                                          permission__codename=codename).exists()
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(self._object_perm_sql(), [pk, user.pk, codename, pk, user.pk, codename])
+            return cursor.fetchone() is not None
+
+    def _object_perm_sql(self) -> str:
+        """One statement over guardian's two direct-FK tables (SQL written once per model, then reused)."""
+        cached = _OBJECT_PERM_SQL.get(self.model)
+        if cached is None:
+            opts = self.model._meta
+            q = connection.ops.quote_name
+            user_table = q(opts.apps.get_model(opts.app_label, self.user_perm_model_name)._meta.db_table)
+            group_table = q(opts.apps.get_model(opts.app_label, self.group_perm_model_name)._meta.db_table)
+            perm_table = q(Permission._meta.db_table)
+            user_groups = q(get_user_model().groups.through._meta.db_table)
+            cached = _OBJECT_PERM_SQL[self.model] = (
+                f"SELECT 1 FROM {user_table} u JOIN {perm_table} p ON p.id = u.permission_id "
+                "WHERE u.content_object_id = %s AND u.user_id = %s AND p.codename = %s "
+                f"UNION ALL SELECT 1 FROM {group_table} g JOIN {perm_table} p ON p.id = g.permission_id "
+                f"JOIN {user_groups} ug ON ug.group_id = g.group_id "
+                "WHERE g.content_object_id = %s AND ug.user_id = %s AND p.codename = %s LIMIT 1"
+            )
+        return cached
 
 
-def name_key_prefix(key: str):
-    """TargetName rows whose simplified key starts with ``key`` (a range on the unique index)."""
-    return TargetName.objects.filter(key__gte=key, key__lt=key + "\U0010ffff")
+_OBJECT_PERM_SQL: dict = {}
 
 
 class TargetQuerySet(PermittedQuerySet):
