@@ -91,7 +91,7 @@ def _body(request) -> dict:
 
 def _parse(body: dict, default_source: str) -> dict:
     try:
-        datum = parse_datum({**body, "timestamp": body.get("timestamp") or _now()})
+        datum = parse_datum(body if body.get("timestamp") else {**body, "timestamp": _now()})
     except DatumError as exc:
         raise ValidationError({exc.field: [exc.message]}) from None
     if not datum["source_name"]:
