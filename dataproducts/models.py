@@ -17,6 +17,7 @@ import os
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -113,7 +114,7 @@ class ReducedDatumQuerySet(models.QuerySet):
 class ReducedDatum(models.Model):
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="reduced_data", db_index=False)
     data_product = models.ForeignKey(DataProduct, null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="reduced_data")
+                                     related_name="reduced_data", db_index=False)
     data_type = models.CharField(max_length=100, db_index=False)
     timestamp = models.DateTimeField()
     value = models.JSONField(default=dict, blank=True)
@@ -140,7 +141,12 @@ class ReducedDatum(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["target", "fingerprint"], name="one_copy_of_a_datum_per_target"),
         ]
-        indexes = [models.Index(fields=["target", "data_type", "timestamp"], name="datum_target_type_time_idx")]
+        indexes = [
+            models.Index(fields=["target", "data_type", "timestamp"], name="datum_target_type_time_idx"),
+            # Partial: datums received from peers and streams have no product and cost no index update
+            # (a product's cascade delete, data_product_id IN (...), still uses it).
+            models.Index(fields=["data_product"], condition=Q(data_product__isnull=False), name="datum_product_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.data_type} {self.target_id} {self.timestamp:%Y-%m-%d %H:%M:%S}"
