@@ -148,6 +148,11 @@ class PermittedQuerySet(models.QuerySet):
 _OBJECT_PERM_SQL: dict = {}
 
 
+def name_key_prefix(key: str):
+    """TargetName rows whose simplified key starts with ``key`` (a range on the unique index)."""
+    return TargetName.objects.filter(key__gte=key, key__lt=key + "\U0010ffff")
+
+
 class TargetQuerySet(PermittedQuerySet):
     user_perm_model_name = "TargetUserObjectPermission"
     group_perm_model_name = "TargetGroupObjectPermission"
