@@ -33,6 +33,7 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
+	$(PY) -m ruff check --select F,E9 .   # undefined names and syntax errors, before the slower suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
