@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tom",
     "targets",
     "dataproducts",
+    "sharing",
 ]
 
 MIDDLEWARE = [
