@@ -16,6 +16,7 @@ from itertools import repeat
 from typing import Sequence
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -24,7 +25,7 @@ from targets.models import Target
 from tom.gcpause import gc_paused
 
 from .datums import DatumColumns, DatumError, fingerprints, iso_times
-from .models import DataProduct, Ingest, ReducedDatum, data_product_types
+from .models import DataProduct, Ingest, Origin, ReducedDatum, data_product_types
 from .signals import datums_created
 
 INSERT_COLUMNS = (
@@ -86,6 +87,10 @@ def save_datums(target: Target, datums: Sequence[dict] | DatumColumns, *, origin
     result = SaveResult()
     if not len(columns):
         return result
+    if origin in (Origin.UPLOAD, Origin.MANUAL):
+        # Data made here are "from" this TOM: stamped so, a copy shared out and echoed back (a peer keeps
+        # source_name as sent) is recognised as the same datum instead of stored twice.
+        columns.source_name = [name or settings.TOM_NAME[:100] for name in columns.source_name]
     iso = iso_times(columns.times)
     fps = fingerprints(columns, iso)
     with transaction.atomic():

@@ -1,0 +1,121 @@
+"""Talking to another TOM's REST API exactly as shared/WIRE.md §2 says: one of ours, or a TOM Toolkit TOM.
+
+One ``requests.Session`` per share (one kept-alive connection), explicit
+timeouts on every call, credentials only in the session's auth (never in a
+message). A peer that answers ``GET /api/`` as one of ours gets the bulk
+endpoint; a TOM Toolkit peer gets one POST per datum.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+
+from ..destinations import TomDestination
+from ..errors import SharingError
+
+TIMEOUT = (5, 60)  # connect, read (seconds)
+BULK_CHUNK = 10_000
+
+
+class TomClient:
+    def __init__(self, destination: TomDestination):
+        if not destination.configured:
+            raise SharingError(f"{destination.display_name} is not configured: {' '.join(destination.problems)}",
+                               permanent=True)
+        self.destination = destination
+        self.base = destination.base_url
+        self.session = requests.Session()
+        self.session.auth = (destination.username, destination.password)
+        self.session.headers.update({"Accept": "application/json", "X-TOM-Name": settings.TOM_NAME})
+        self._ours: bool | None = None
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+        try:
+            response = self.session.request(method, self.base + path, timeout=TIMEOUT, **kwargs)
+        except requests.Timeout:
+            raise SharingError(f"{self.destination.display_name} did not answer in time.") from None
+        except requests.ConnectionError:
+            raise SharingError(f"Could not reach {self.destination.display_name} at {self.base}.") from None
+        if response.status_code in (401, 403):
+            raise SharingError(f"{self.destination.display_name} refused our credentials "
+                               f"(HTTP {response.status_code}).", permanent=True)
+        return response
+
+    @staticmethod
+    def _json(response) -> dict:
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    @property
+    def is_ours(self) -> bool:
+        """Whether the peer is one of ours (it answers GET /api/ describing itself)."""
+        if self._ours is None:
+            response = self._call("GET", "api/")
+            self._ours = response.status_code == 200 and self._json(response).get("software") == "tom"
+        return self._ours
+
+    def find_target(self, names: list[str]) -> int | None:
+        """Look each name up separately (primary first); more than one distinct match is ambiguous."""
+        found: set[int] = set()
+        for name in names:
+            response = self._call("GET", f"api/targets/?name_fuzzy={quote(name, safe='')}")
+            if response.status_code != 200:
+                raise SharingError(f"Looking up {name!r} failed (HTTP {response.status_code}).")
+            found |= {r["id"] for r in self._json(response).get("results", []) if "id" in r}
+        if len(found) > 1:
+            raise SharingError(f"{len(found)} targets in {self.destination.display_name} match these names; "
+                               "nothing was sent.", permanent=True)
+        return found.pop() if found else None
+
+    def create_target(self, body: dict) -> int:
+        response = self._call("POST", "api/targets/", json=body)
+        if response.status_code != 201:
+            raise SharingError(f"Creating the target failed (HTTP {response.status_code}): "
+                               f"{response.text[:300]}", permanent=response.status_code == 400)
+        return self._json(response)["id"]
+
+    def add_to_lists(self, remote_id: int, lists: list[str]) -> None:
+        response = self._call("PATCH", f"api/targets/{remote_id}/", json={"target_lists": [{"name": n} for n in lists]})
+        if response.status_code != 200:
+            raise SharingError(f"Adding the target to its lists failed (HTTP {response.status_code}).")
+
+    def send_datums(self, remote_id: int, datums: list[dict]) -> dict:
+        """Counts of created / existing / failed; the bulk endpoint for one of ours, else one POST each."""
+        counts = {"created": 0, "existing": 0, "failed": 0}
+        reasons: list[str] = []
+        if self.is_ours:
+            for start in range(0, len(datums), BULK_CHUNK):
+                chunk = datums[start:start + BULK_CHUNK]
+                response = self._call("POST", "api/reduceddatums/bulk/", json={"target": remote_id, "datums": chunk})
+                if response.status_code != 200:
+                    counts["failed"] += len(chunk)
+                    reasons.append(f"HTTP {response.status_code}: {response.text[:200]}")
+                    continue
+                body = self._json(response)
+                counts["created"] += body.get("created", 0)
+                counts["existing"] += body.get("existing", 0)
+                counts["failed"] += body.get("rejected", 0)
+                reasons += [e.get("reason", "") for e in body.get("errors", [])[:5]]
+        else:
+            for datum in datums:
+                response = self._call("POST", "api/reduceddatums/", json={**datum, "target": remote_id})
+                body = self._json(response)
+                if response.status_code == 201:
+                    counts["created"] += 1
+                elif response.status_code == 200 and body.get("already_exists"):
+                    counts["existing"] += 1
+                elif response.status_code == 500:
+                    counts["existing"] += 1  # a 2.x receiver answers a duplicate with 500: probably already there
+                else:
+                    counts["failed"] += 1
+                    reasons.append(f"HTTP {response.status_code}: {response.text[:200]}")
+        counts["reasons"] = reasons[:5]
+        return counts
