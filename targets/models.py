@@ -274,6 +274,7 @@ class Target(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        permissions = [("share_target", "Can share the target and its data with other TOMs")]
         indexes = [
             # (dec, ra): a cone search's dec band is read from the index, and its ra window checked inside it
             models.Index(fields=["dec", "ra"], name="target_dec_ra_idx"),

@@ -32,6 +32,8 @@ def grant_access(obj, owner=None, view_groups=(), change_groups=()) -> None:
     if owner is not None and owner.is_authenticated:
         for action in TARGET_ACTIONS:
             assign_perm(f"{action}_{model}", owner, obj)
+        if model == "target":
+            assign_perm("share_target", owner, obj)  # the creator may share what they created
     for group in {*view_groups, *change_groups}:
         assign_perm(f"view_{model}", group, obj)
     for group in change_groups:

@@ -140,6 +140,7 @@ def target_detail(request, target):
         "data_sections": [(name, reverse(f"dataproducts:{name}", args=[target.pk])) for name in DATA_SECTIONS],
         "can_change": has_object_perm(request.user, "change", target),
         "can_delete": has_object_perm(request.user, "delete", target),
+        "can_share": has_object_perm(request.user, "share", target),
     })
 
 

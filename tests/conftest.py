@@ -59,6 +59,7 @@ def target(users, viewers, editors):
         view_groups=[viewers], change_groups=[editors],
     )
     assign_perm("delete_target", editors, t)
+    assign_perm("share_target", editors, t)
     return t
 
 

@@ -16,7 +16,7 @@ from tests.conftest import ROLES
 from tom.models import ApiToken
 
 # Sample values for URL parameters other than an object's pk.
-SAMPLE_KWARGS = {"section": "names", "fmt": "csv"}
+SAMPLE_KWARGS = {"section": "names", "fmt": "csv", "tab": "history"}
 ALLOWED = {200, 405}  # 405: a POST-only view answering a GET after the permission check passed
 
 

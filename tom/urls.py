@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/tokens/", tokens.tokens, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", tokens.revoke, name="token-revoke"),
+    path("targets/", include("sharing.urls")),
     path("targets/", include("targets.urls")),
     path("dataproducts/", include("dataproducts.urls")),
     path("api/", api.urls),

@@ -59,7 +59,7 @@ class Command(BaseCommand):
         survey, _ = Group.objects.get_or_create(name="Survey team")
         collaborators, _ = Group.objects.get_or_create(name="Collaborators")
         survey.permissions.add(*Permission.objects.filter(
-            content_type__app_label="targets", codename__in=["add_target", "add_targetlist"]
+            content_type__app_label="targets", codename__in=["add_target", "add_targetlist", "share_target"]
         ))
         observer.groups.add(survey)
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sharing"
+
+urlpatterns = [
+    path("<int:pk>/share/", views.share_page, name="share"),
+    path("<int:pk>/share/tabs/<slug:tab>/", views.share_tab, name="tab"),
+    path("<int:pk>/share/send/", views.share_now, name="send"),
+]

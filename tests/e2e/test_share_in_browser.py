@@ -1,0 +1,28 @@
+"""Sharing from the Share tab in a real browser: send photometry, read the outcome, find it in History."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sharing.models import ShareRecord
+from tests.e2e.test_targets_in_browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_share_photometry_and_see_it_in_history(page, live_server, settings, data_product):
+    target = data_product.target
+    settings.DATA_SHARING = {"localhost-tom": {"DISPLAY_NAME": "This TOM", "BASE_URL": live_server.url,
+                                               "USERNAME": "editor", "PASSWORD": "pw-editor"}}
+    log_in(page, live_server.url, "editor", "pw-editor")
+    page.goto(f"{live_server.url}{target.get_absolute_url()}")
+    page.click("a:has-text('Share')")
+    page.select_option("#id_destination", "localhost-tom")
+    page.select_option("#id_data", "photometry")
+    page.click("#share-form button[type=submit]")
+    expect(page.locator("#share-outcome")).to_contain_text("SN 2024abc was already in This TOM")
+    expect(page.locator("#share-outcome")).to_contain_text("0 new, 3 already there, 0 failed.")
+    page.click("#share-tabs a:has-text('History')")
+    expect(page.locator("#share-history tbody tr")).to_have_count(1)
+    expect(page.locator("#share-history")).to_contain_text("localhost-tom")
+    assert ShareRecord.objects.get().outcome == "sent"
