@@ -24,7 +24,7 @@ def test_editor_creates_a_target_with_sexagesimal_coordinates(client_for, users,
     assert target.ra == pytest.approx(187.5) and target.dec == pytest.approx(-45.25)
     assert target.alias_names() == ["Gaia25abc", "ZTF25aaaaaab"]
     assert {e.key: e.typed_value for e in target.extras.all()} == {"redshift": 0.1, "host": "NGC 4993"}
-    assert set(get_perms(users["editor"], target)) == {"view_target", "change_target", "delete_target"}
+    assert set(get_perms(users["editor"], target)) == {"view_target", "change_target", "delete_target", "share_target"}
     assert get_perms(viewers, target) == ["view_target"]
     assert get_perms(users["outsider"], target) == []
 
