@@ -16,6 +16,7 @@ from tom.apipaging import Id, page
 
 from . import services
 from .coordinates import CoordinateError, parse_dec, parse_ra
+from .forms import groups_for
 from .models import Target, TargetExtra, TargetList
 from .names import fuzzy_keys, simplify_name
 from .permissions import groups_with, target_for, target_list_for
@@ -40,9 +41,9 @@ def _with_relations(queryset):
 
 def _groups_for(user, requested) -> list[Group]:
     """Groups named (by id or name) in a request: the caller's own, or any for a superuser."""
+    allowed = groups_for(user)
     groups = []
     for item in requested:
-        allowed = Group.objects.all() if user.is_superuser else user.groups.all()
         group = allowed.filter(pk=item.id).first() if item.id else allowed.filter(name=item.name).first()
         if group is None:
             raise ValidationError({"groups": [f"{item.name or item.id!r} is not one of your groups."]})

@@ -90,21 +90,31 @@ class PermittedQuerySet(models.QuerySet):
     user_perm_model_name: str = ""
     group_perm_model_name: str = ""
 
+    def _global_rule(self, user, action: str) -> tuple[str, bool | None]:
+        """The permission's codename, and True/False when the user's standing decides it for every object."""
+        codename = f"{action}_{self.model._meta.model_name}"
+        if user is None or not user.is_authenticated or not user.is_active:
+            return codename, False
+        if user.is_superuser or has_global_perm(user, self.model._meta.app_label, codename):
+            return codename, True
+        return codename, None
+
+    def perm_model(self, kind: str):
+        """Guardian's direct-FK table of this model: kind "user" or "group"."""
+        opts = self.model._meta
+        name = self.user_perm_model_name if kind == "user" else self.group_perm_model_name
+        return opts.apps.get_model(opts.app_label, name)
+
     def permitted(self, user, action: str = "view"):
         """Objects ``user`` may ``action`` (view, change, delete), filtered in SQL.
 
         Superusers and holders of the global permission see everything; the
         cost is a constant number of queries whatever the table size.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        opts = self.model._meta
-        codename = f"{action}_{opts.model_name}"
-        if user.is_superuser or has_global_perm(user, opts.app_label, codename):
-            return self
-        user_model = self.model._meta.apps.get_model(opts.app_label, self.user_perm_model_name)
-        group_model = self.model._meta.apps.get_model(opts.app_label, self.group_perm_model_name)
-        return self.filter(_permission_filter(user_model, group_model, user, codename))
+        codename, decided = self._global_rule(user, action)
+        if decided is not None:
+            return self if decided else self.none()
+        return self.filter(_permission_filter(self.perm_model("user"), self.perm_model("group"), user, codename))
 
     def visible_to(self, user):
         return self.permitted(user, "view")
@@ -115,12 +125,9 @@ class PermittedQuerySet(models.QuerySet):
         One small statement with indexed lookups instead of ``permitted(...).filter(pk=pk)``: on the
         API's one-datum-per-request path, building that ORM query cost more than running it.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return False
-        opts = self.model._meta
-        codename = f"{action}_{opts.model_name}"
-        if user.is_superuser or has_global_perm(user, opts.app_label, codename):
-            return True
+        codename, decided = self._global_rule(user, action)
+        if decided is not None:
+            return decided
         with connection.cursor() as cursor:
             cursor.execute(self._object_perm_sql(), [pk, user.pk, codename, pk, user.pk, codename])
             return cursor.fetchone() is not None
@@ -129,10 +136,9 @@ class PermittedQuerySet(models.QuerySet):
         """One statement over guardian's two direct-FK tables (SQL written once per model, then reused)."""
         cached = _OBJECT_PERM_SQL.get(self.model)
         if cached is None:
-            opts = self.model._meta
             q = connection.ops.quote_name
-            user_table = q(opts.apps.get_model(opts.app_label, self.user_perm_model_name)._meta.db_table)
-            group_table = q(opts.apps.get_model(opts.app_label, self.group_perm_model_name)._meta.db_table)
+            user_table = q(self.perm_model("user")._meta.db_table)
+            group_table = q(self.perm_model("group")._meta.db_table)
             perm_table = q(Permission._meta.db_table)
             user_groups = q(get_user_model().groups.through._meta.db_table)
             cached = _OBJECT_PERM_SQL[self.model] = (
@@ -148,9 +154,15 @@ class PermittedQuerySet(models.QuerySet):
 _OBJECT_PERM_SQL: dict = {}
 
 
+def key_prefix_range(key: str) -> tuple[str, str]:
+    """The [low, high) range of simplified keys starting with ``key``: a range scan on the unique index."""
+    return key, key + "\U0010ffff"
+
+
 def name_key_prefix(key: str):
-    """TargetName rows whose simplified key starts with ``key`` (a range on the unique index)."""
-    return TargetName.objects.filter(key__gte=key, key__lt=key + "\U0010ffff")
+    """TargetName rows whose simplified key starts with ``key``."""
+    low, high = key_prefix_range(key)
+    return TargetName.objects.filter(key__gte=low, key__lt=high)
 
 
 class TargetQuerySet(PermittedQuerySet):
@@ -182,7 +194,8 @@ class TargetQuerySet(PermittedQuerySet):
         key = simplify_name(text)
         if not key:
             return self
-        return self.filter(names__key__gte=key, names__key__lt=key + "\U0010ffff").distinct()
+        low, high = key_prefix_range(key)
+        return self.filter(names__key__gte=low, names__key__lt=high).distinct()
 
     def matching_name(self, name: str):
         """Targets whose name or an alias is ``name`` after simplification (the fuzzy match)."""

@@ -43,7 +43,7 @@ def grant_access(obj, owner=None, view_groups=(), change_groups=()) -> None:
 def groups_with(obj, action: str) -> list:
     """Groups holding ``action`` on ``obj`` (for the edit form's initial values)."""
     model = obj._meta.model_name
-    perm_model = type(obj)._meta.apps.get_model("targets", f"{type(obj).__name__}GroupObjectPermission")
+    perm_model = type(obj).objects.perm_model("group")
     return [
         p.group
         for p in perm_model.objects.filter(content_object=obj, permission__codename=f"{action}_{model}").select_related("group")
@@ -53,7 +53,7 @@ def groups_with(obj, action: str) -> list:
 def set_group_access(obj, view_groups, change_groups) -> None:
     """Replace the groups' view/change permissions on ``obj`` (users' own permissions are kept)."""
     model = obj._meta.model_name
-    perm_model = type(obj)._meta.apps.get_model("targets", f"{type(obj).__name__}GroupObjectPermission")
+    perm_model = type(obj).objects.perm_model("group")
     perm_model.objects.filter(
         content_object=obj, permission__codename__in=[f"view_{model}", f"change_{model}"]
     ).delete()

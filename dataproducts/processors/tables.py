@@ -1,7 +1,6 @@
 """Reading tables with astropy and finding columns by their usual names."""
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
@@ -70,7 +69,3 @@ def text_column(table: Table, column: str | None, length: int, default: str = ""
         row = next(i for i, v in enumerate(values, start=1) if len(v) > length)
         raise ProcessingError(f"row {row}, column {column!r}: longer than {length} characters.")
     return values
-
-
-def basename(path: str) -> str:
-    return os.path.basename(path)
