@@ -23,6 +23,8 @@ class ShareRecord(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     remote_id = models.CharField(max_length=100, blank=True, default="", help_text="The target's id at the destination")
     message = models.TextField(blank=True, default="")
+    via = models.CharField(max_length=20, default="page", help_text="page, command, list, continuous...")
+    message_ids = models.JSONField(default=list, blank=True, help_text="Hermes / Kafka message UUIDs, in order")
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

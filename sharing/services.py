@@ -1,19 +1,37 @@
-"""Sharing a target, and its data, with a TOM destination (shared/WIRE.md §2), recorded every time."""
+"""Sharing a target, and a selection of its data, with a destination; recorded every time.
+
+One entry point, :func:`share_target`, for the Share tab, the list share page,
+``manage.py share`` and continuous sharing. It chooses what to send
+(:func:`selected_datums`), then hands it to the sender for the destination's
+kind: another TOM over its REST API (shared/WIRE.md §2) or Hermes (§3, in
+``sharing.hermes``). Whatever happens, one :class:`ShareRecord` says who sent
+what, where, and with what result; a failure is a record, never an exception.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import QuerySet
 
-from dataproducts.models import ReducedDatum
+from dataproducts.models import DataProduct, ReducedDatum
 from targets.models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target
 
 from .clients.tom import TomClient
-from .destinations import TomDestination, destination
+from .destinations import HermesDestination, TomDestination, destination
 from .errors import SharingError
 from .models import ShareRecord
 
-DATA_CHOICES = ("none", "photometry", "all")
+DATA_CHOICES = ("none", "photometry", "all", "selected")
+
+
+@dataclass(frozen=True)
+class HermesText:
+    """What a Hermes message says besides its data (the Share tab's title, message and authors)."""
+
+    title: str = ""
+    message: str = ""
+    authors: str = ""
 
 
 @dataclass
@@ -24,6 +42,28 @@ class ShareOutcome:
     @property
     def ok(self) -> bool:
         return self.record.outcome == ShareRecord.Outcome.SENT
+
+
+@dataclass
+class Sent:
+    """What a sender reports back: a sentence for people, counts, and ids at the destination."""
+
+    message: str
+    counts: dict = field(default_factory=lambda: {"created": 0, "existing": 0, "failed": 0})
+    remote_id: str = ""
+    message_ids: list[str] = field(default_factory=list)
+
+
+def selected_datums(target: Target, data: str, datum_ids=None) -> QuerySet:
+    """The target's datums that ``data`` names, oldest first; ``selected`` keeps only ``datum_ids`` of this target."""
+    datums = ReducedDatum.objects.filter(target=target).order_by("timestamp", "id")
+    if data == "none":
+        return datums.none()
+    if data == "photometry":
+        return datums.filter(data_type="photometry")
+    if data == "selected":
+        return datums.filter(pk__in=list(datum_ids or ()))
+    return datums
 
 
 def target_body(target: Target, user, lists: list[str]) -> dict:
@@ -57,46 +97,78 @@ def datum_body(datum: ReducedDatum) -> dict:
             "data_product": None, "value": value}
 
 
-def share_target(user, target: Target, destination_key: str, data: str = "none",
-                 lists: tuple[str, ...] = ()) -> ShareOutcome:
-    """Find or create the target at the destination, add it to its lists, send the chosen data; record it all."""
-    if data not in DATA_CHOICES:
-        raise ValueError(f"data must be one of {DATA_CHOICES}")
-    record = ShareRecord(target=target, destination=destination_key, user=user if user and user.is_authenticated else None,
-                         what="target" if data == "none" else f"target and {data}")
-    counts = {"created": 0, "existing": 0, "failed": 0}
-    dest = destination(destination_key)
-    client = None
+def _describe(data: str, n_datums: int, n_products: int) -> str:
+    parts = ["target"]
+    if data == "selected":
+        parts.append(f"{n_datums} selected datum{'s' * (n_datums != 1)}")
+    elif data != "none":
+        parts.append(data if data == "photometry" else "all data")
+    if n_products:
+        parts.append(f"{n_products} data product{'s' * (n_products != 1)}")
+    return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, products: list[DataProduct],
+            lists: tuple[str, ...]) -> Sent:
+    client = TomClient(dest)
     try:
-        if not isinstance(dest, TomDestination):
-            raise SharingError(f"{destination_key!r} is not a TOM destination in DATA_SHARING.", permanent=True)
-        client = TomClient(dest)
         all_lists = [f"Imported From {settings.TOM_NAME}", *lists]
         remote_id = client.find_target(target.all_names())
         if remote_id is None:
             remote_id = client.create_target(target_body(target, user, all_lists))
-            message = f"Created {target.name} in {dest.display_name}."
+            sent = Sent(f"Created {target.name} in {dest.display_name}.")
         else:
             client.add_to_lists(remote_id, all_lists)
-            message = f"{target.name} was already in {dest.display_name}; added it to {', '.join(all_lists)}."
-        record.remote_id = str(remote_id)
-        if data != "none":
-            datums = ReducedDatum.objects.filter(target=target).order_by("timestamp", "id")
-            if data == "photometry":
-                datums = datums.filter(data_type="photometry")
+            sent = Sent(f"{target.name} was already in {dest.display_name}; added it to {', '.join(all_lists)}.")
+        sent.remote_id = str(remote_id)
+        if datums.exists():
             counts = client.send_datums(remote_id, [datum_body(d) for d in datums.iterator(chunk_size=5000)])
-            message += (f" Data: {counts['created']} new, {counts['existing']} already there, "
-                        f"{counts['failed']} failed.")
+            sent.counts = counts
+            sent.message += (f" Data: {counts['created']} new, {counts['existing']} already there, "
+                             f"{counts['failed']} failed.")
             if counts.get("reasons"):
-                message += " " + "; ".join(counts["reasons"])
+                sent.message += " " + "; ".join(counts["reasons"])
+        for product in products:
+            status = client.send_product(remote_id, product)
+            sent.counts[status] += 1
+            sent.message += f" {product.filename}: " + {"created": "uploaded", "existing": "already there"}.get(
+                status, "failed") + "."
+        return sent
+    finally:
+        client.close()
+
+
+def share_target(user, target: Target, destination_key: str, data: str = "none", lists: tuple[str, ...] = (),
+                 datum_ids=None, product_ids=(), hermes: HermesText | None = None, via: str = "page") -> ShareOutcome:
+    """Share ``target`` (and the data chosen) with one ``DATA_SHARING`` destination; record and return the outcome.
+
+    Callers check permissions first (``targets.permissions``); this only sends what belongs to ``target``.
+    """
+    if data not in DATA_CHOICES:
+        raise ValueError(f"data must be one of {DATA_CHOICES}")
+    datums = selected_datums(target, data, datum_ids)
+    products = list(DataProduct.objects.filter(target=target, pk__in=list(product_ids or ())).order_by("pk"))
+    n_datums = datums.count() if data == "selected" else 0
+    record = ShareRecord(target=target, destination=destination_key, via=via,
+                         user=user if user and user.is_authenticated else None,
+                         what=_describe(data, n_datums, len(products)))
+    dest = destination(destination_key)
+    try:
+        if isinstance(dest, TomDestination):
+            sent = _to_tom(dest, user, target, datums, products, lists)
+        elif isinstance(dest, HermesDestination):
+            from .hermes import share_to_hermes
+
+            sent = share_to_hermes(dest, user, target, datums, products, hermes or HermesText())
+        else:
+            raise SharingError(f"{destination_key!r} is not a destination in DATA_SHARING.", permanent=True)
+        counts = sent.counts
         record.outcome = ShareRecord.Outcome.PARTIAL if counts["failed"] else ShareRecord.Outcome.SENT
-        record.message = message
+        record.message, record.remote_id, record.message_ids = sent.message, sent.remote_id, sent.message_ids
     except SharingError as exc:
+        counts = {"created": 0, "existing": 0, "failed": 0}
         record.outcome = ShareRecord.Outcome.FAILED
         record.message = exc.message
-    finally:
-        if client is not None:
-            client.close()
     record.created_count, record.existing_count, record.failed_count = (
         counts["created"], counts["existing"], counts["failed"])
     record.save()

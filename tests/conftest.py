@@ -16,6 +16,8 @@ from guardian.shortcuts import assign_perm
 
 from targets.services import TargetInput, create_target, create_target_list
 
+pytest_plugins = ["tests.kafka.fixtures"]
+
 ROLES = ("anonymous", "outsider", "viewer", "editor", "superuser")
 
 

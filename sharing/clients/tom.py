@@ -87,6 +87,18 @@ class TomClient:
         if response.status_code != 200:
             raise SharingError(f"Adding the target to its lists failed (HTTP {response.status_code}).")
 
+    def send_product(self, remote_id: int, product) -> str:
+        """Upload one data product file (multipart, no observation_record); created, existing or failed."""
+        with product.data.open("rb") as handle:
+            response = self._call("POST", "api/dataproducts/", data={
+                "target": str(remote_id), "data_product_type": product.data_product_type,
+                "product_id": product.product_id or ""}, files={"file": (product.filename, handle)})
+        if response.status_code == 201:
+            return "created"
+        if response.status_code == 200 or (response.status_code == 400 and "already" in response.text.lower()):
+            return "existing"
+        return "failed"
+
     def send_datums(self, remote_id: int, datums: list[dict]) -> dict:
         """Counts of created / existing / failed; the bulk endpoint for one of ours, else one POST each."""
         counts = {"created": 0, "existing": 0, "failed": 0}

@@ -80,7 +80,7 @@ def test_unreachable_or_unconfigured_destinations_fail_with_a_record(settings, u
     outcome = share_target(users["editor"], target, "peer", data="all")
     assert outcome.record.outcome == "failed" and message in outcome.record.message
     assert "b" not in outcome.record.message.split()  # the password never appears
-    assert share_target(users["editor"], target, "nowhere").record.message == "'nowhere' is not a TOM destination in DATA_SHARING."
+    assert share_target(users["editor"], target, "nowhere").record.message == "'nowhere' is not a destination in DATA_SHARING."
 
 
 def test_wrong_credentials_are_reported(settings, second_tom, users, target):
