@@ -30,7 +30,8 @@ run: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	LOCALHOST_TOM_USERNAME=admin LOCALHOST_TOM_PASSWORD="$$($(PY) manage.py demo --password-of admin)" \
+	  PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
 	$(PY) -m ruff check --select F,E9 .   # undefined names and syntax errors, before the slower suite

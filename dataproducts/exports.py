@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from .models import ReducedDatum
 from .plots import mjd_expression
@@ -20,6 +21,16 @@ def _ecsv_header() -> str:
 
 
 def photometry_rows(target, ecsv: bool = False):
+    """The target's photometry, streamed in chunks of 1,000 rows."""
+    return _rows(ReducedDatum.objects.filter(target=target, data_type="photometry"), ecsv)
+
+
+def selection_rows(datums):
+    """Any datums (a share's selection): photometry in its columns, other data as JSON in ``value``."""
+    return _rows(datums, ecsv=False, with_value=True)
+
+
+def _rows(datums, ecsv: bool = False, with_value: bool = False):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
@@ -31,16 +42,19 @@ def photometry_rows(target, ecsv: bool = False):
 
     if ecsv:
         buffer.write(_ecsv_header())
-    writer.writerow([name for name, _ in COLUMNS])
+    extra = ("data_type", "value") if with_value else ()
+    writer.writerow([name for name, _ in COLUMNS] + list(extra))
     yield flush()
     rows = (
-        ReducedDatum.objects.filter(target=target, data_type="photometry").annotate(mjd=mjd_expression())
+        datums.annotate(mjd=mjd_expression())
         .order_by("timestamp", "id")
         .values_list("mjd", "timestamp", "bandpass", "brightness", "brightness_error", "limit", "unit", "telescope",
-                     "instrument", "source_name")
+                     "instrument", "source_name", *extra)
         .iterator(chunk_size=5000)
     )
     for count, (mjd, timestamp, *rest) in enumerate(rows, start=1):
+        if with_value:
+            rest[-1] = "" if rest[-2] == "photometry" or rest[-1] is None else json.dumps(rest[-1])
         writer.writerow([f"{mjd:.6f}", timestamp.isoformat(), *["" if v is None else v for v in rest]])
         if count % 1000 == 0:
             yield flush()

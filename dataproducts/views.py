@@ -24,6 +24,7 @@ def _products_section(request, target, form=None, outcome=None, status=200):
     return render(request, "dataproducts/partials/products.html", {
         "target": target, "products": products, "form": form or UploadForm(), "outcome": outcome,
         "can_change": has_object_perm(request.user, "change", target),
+        "can_share": has_object_perm(request.user, "share", target),
     }, status=status)
 
 
@@ -94,6 +95,7 @@ def _photometry_section(request, target, form=None, outcome=None, status=200):
     return render(request, "dataproducts/partials/photometry.html", {
         "target": target, "page": page, "form": form or PhotometryPointForm(), "outcome": outcome,
         "can_change": has_object_perm(request.user, "change", target),
+        "can_share": has_object_perm(request.user, "share", target),
     }, status=status)
 
 

@@ -38,6 +38,7 @@ class HermesText:
 class ShareOutcome:
     record: ShareRecord
     counts: dict = field(default_factory=dict)
+    permanent: bool = False  # a failure retrying cannot help (continuous sharing stops on it)
 
     @property
     def ok(self) -> bool:
@@ -61,8 +62,8 @@ def selected_datums(target: Target, data: str, datum_ids=None) -> QuerySet:
         return datums.none()
     if data == "photometry":
         return datums.filter(data_type="photometry")
-    if data == "selected":
-        return datums.filter(pk__in=list(datum_ids or ()))
+    if data == "selected":  # a list of ids, or a subquery (a QuerySet of pks) for large selections
+        return datums.filter(pk__in=datum_ids if isinstance(datum_ids, QuerySet) else list(datum_ids or ()))
     return datums
 
 
@@ -121,6 +122,16 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
             client.add_to_lists(remote_id, all_lists)
             sent = Sent(f"{target.name} was already in {dest.display_name}; added it to {', '.join(all_lists)}.")
         sent.remote_id = str(remote_id)
+        # Products before datums: the receiver reads each file into datums that belong to the product; the
+        # same datums sent first would have been stored loose (a TOM Toolkit then skips the file's rows).
+        # Datums from a file the receiver cannot read still arrive, as datums.
+        product_counts = {"created": 0, "existing": 0, "failed": 0}
+        product_messages = []
+        for product in products:
+            status = client.send_product(remote_id, product)
+            product_counts[status] += 1
+            product_messages.append(f" {product.filename}: " + {
+                "created": "uploaded", "existing": "already there"}.get(status, "failed") + ".")
         if datums.exists():
             counts = client.send_datums(remote_id, [datum_body(d) for d in datums.iterator(chunk_size=5000)])
             sent.counts = counts
@@ -128,11 +139,9 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
                              f"{counts['failed']} failed.")
             if counts.get("reasons"):
                 sent.message += " " + "; ".join(counts["reasons"])
-        for product in products:
-            status = client.send_product(remote_id, product)
-            sent.counts[status] += 1
-            sent.message += f" {product.filename}: " + {"created": "uploaded", "existing": "already there"}.get(
-                status, "failed") + "."
+        for key, n in product_counts.items():
+            sent.counts[key] += n
+        sent.message += "".join(product_messages)
         return sent
     finally:
         client.close()
@@ -153,6 +162,7 @@ def share_target(user, target: Target, destination_key: str, data: str = "none",
                          user=user if user and user.is_authenticated else None,
                          what=_describe(data, n_datums, len(products)))
     dest = destination(destination_key)
+    permanent = False
     try:
         if isinstance(dest, TomDestination):
             sent = _to_tom(dest, user, target, datums, products, lists)
@@ -169,7 +179,8 @@ def share_target(user, target: Target, destination_key: str, data: str = "none",
         counts = {"created": 0, "existing": 0, "failed": 0}
         record.outcome = ShareRecord.Outcome.FAILED
         record.message = exc.message
+        permanent = exc.permanent
     record.created_count, record.existing_count, record.failed_count = (
         counts["created"], counts["existing"], counts["failed"])
     record.save()
-    return ShareOutcome(record, counts)
+    return ShareOutcome(record, counts, permanent=record.outcome == ShareRecord.Outcome.FAILED and permanent)

@@ -1,15 +1,25 @@
-"""The target's Share page: htmx tabs to share it now and to see every past share."""
+"""The target's Share page: htmx tabs to share it now and to see every past share.
+
+Views stay thin: the form says what was chosen, ``selection`` turns it into datums and
+products, ``share_target`` sends and records, ``preview`` shows exactly what would go.
+"""
 from __future__ import annotations
 
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
 
+from dataproducts.exports import selection_rows
 from targets.models import Target, TargetList
 from targets.permissions import target_view
 
-from .forms import ShareForm
+from .destinations import destination
+from .forms import PhotometryFilterForm, ShareForm
 from .models import ShareRecord
-from .services import share_target
+from .preview import preview
+from .selection import TABLE_ROWS, photometry
+from .services import HermesText, share_target
 
 TABS = ("share", "history")
 
@@ -17,6 +27,19 @@ TABS = ("share", "history")
 def _list_names(user, target) -> list[str]:
     return list(TargetList.objects.visible_to(user).filter(targets=target).order_by("name")
                 .values_list("name", flat=True).distinct())
+
+
+def _form(request, target, data=None) -> ShareForm:
+    form = ShareForm(data, target=target, list_names=_list_names(request.user, target))
+    if data is None and request.GET.get("product", "").isdigit():  # "Share" on a data product
+        form.initial["products"] = [int(request.GET["product"])]
+    return form
+
+
+def _share_context(request, target, form=None) -> dict:
+    rows = photometry(target)
+    return {"form": form or _form(request, target), "rows": rows[:TABLE_ROWS], "row_count": rows.count(),
+            "table_rows": TABLE_ROWS}
 
 
 @target_view("share")
@@ -37,21 +60,65 @@ def share_tab(request, target: Target, tab: str):
 def _tab_context(request, target, tab) -> dict:
     if tab == "history":
         return {"records": ShareRecord.objects.filter(target=target).select_related("user")[:200]}
-    return {"form": ShareForm(target=target, list_names=_list_names(request.user, target))}
+    return _share_context(request, target)
 
 
 @target_view("share")
+@require_GET
+def photometry_table(request, target: Target):
+    """The photometry rows the filter keeps, for ticking (reloaded by htmx when the filter changes)."""
+    rows = photometry(target, PhotometryFilterForm(request.GET, target=target).photometry_filter())
+    return render(request, "sharing/partials/photometry_table.html", {
+        "target": target, "rows": rows[:TABLE_ROWS], "row_count": rows.count(), "table_rows": TABLE_ROWS})
+
+
+def _hermes_text(form) -> HermesText:
+    c = form.cleaned_data
+    return HermesText(c["title"], c["message"], c["authors"])
+
+
+def _invalid(request, target, form):
+    return render(request, "sharing/partials/share.html",
+                  {"target": target, **_share_context(request, target, form)}, status=400)
+
+
+@target_view("share")
+@require_POST
 def share_now(request, target: Target):
     """Send it (POST from the Share tab); the outcome comes back inline."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = ShareForm(request.POST, target=target, list_names=_list_names(request.user, target))
+    form = _form(request, target, request.POST)
     if not form.is_valid():
-        return render(request, "sharing/partials/share.html", {"target": target, "form": form}, status=400)
-    outcome = share_target(request.user, target, form.cleaned_data["destination"], data=form.cleaned_data["data"],
-                           lists=tuple(form.cleaned_data["lists"]))
-    return render(request, "sharing/partials/share.html", {
-        "target": target, "form": ShareForm(target=target, list_names=_list_names(request.user, target)),
-        "outcome": outcome.record,
-    })
+        return _invalid(request, target, form)
+    chosen = form.selection()
+    outcome = share_target(request.user, target, form.cleaned_data["destination"], data="selected",
+                           lists=tuple(form.cleaned_data["lists"]), datum_ids=chosen.datum_ids,
+                           product_ids=[p.pk for p in chosen.products], hermes=_hermes_text(form), via="page")
+    context = {"target": target, **_share_context(request, target), "outcome": outcome.record}
+    if not request.htmx:  # a plain form post (no JavaScript): the whole page, with the outcome
+        return render(request, "sharing/share_page.html", {**context, "tabs": TABS, "tab": "share"})
+    return render(request, "sharing/partials/share.html", context)
 
+
+@target_view("share")
+@require_POST
+def share_preview(request, target: Target):
+    """Exactly what Share would send, without sending anything."""
+    form = _form(request, target, request.POST)
+    if not form.is_valid():
+        return render(request, "sharing/partials/preview.html", {"form": form}, status=400)
+    shown = preview(destination(form.cleaned_data["destination"]), request.user, target, form.selection(),
+                    tuple(form.cleaned_data["lists"]), _hermes_text(form))
+    return render(request, "sharing/partials/preview.html", {"form": form, "preview": shown})
+
+
+@target_view("share")
+@require_POST
+def share_download(request, target: Target):
+    """The selection as CSV, streamed (the ``download`` choice: nothing leaves the TOM but to the user)."""
+    form = _form(request, target, request.POST)
+    form.fields["destination"].required = False
+    if not form.is_valid():
+        return _invalid(request, target, form)
+    response = StreamingHttpResponse(selection_rows(form.selection().datums), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(target.name) or "target"}-selection.csv"'
+    return response

@@ -9,3 +9,4 @@ from tom.settings import *  # noqa: E402,F401,F403
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TOM_NAME = "Test TOM"
+DATA_SHARING = {}  # each test that shares sets its own destinations

@@ -27,7 +27,7 @@ def test_share_tab_lists_configured_destinations_and_explains_the_others(client_
     }
     page = client_for("editor").get(reverse("sharing:share", args=[target.pk]))
     form = page.context["form"]
-    assert form.fields["destination"].choices == [("good", "Good TOM")]
+    assert form.fields["destination"].choices == [("good", "Good TOM (TOM)")]
     assert "Bad TOM: USERNAME is not set." in page.content.decode()
     assert form.fields["lists"].choices == []
 
@@ -38,12 +38,18 @@ def test_share_now_shows_the_outcome_inline_and_records_it(client_for, target, t
                                         "PASSWORD": PEER_PASSWORD}}
     client = client_for("editor")
     response = client.post(reverse("sharing:send", args=[target.pk]),
-                           {"destination": "second", "data": "photometry", "lists": ["Transients"]}, headers=HTMX)
+                           {"destination": "second", "scope": "matching", "lists": ["Transients"],
+                            "products": [data_product.pk]}, headers=HTMX)
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body and 'id="share-outcome"' in body
-    assert "Created SN 2024abc in Second." in body and "3 new, 0 already there, 0 failed." in body
+    assert "Created SN 2024abc in Second." in body and "lightcurve.csv: uploaded." in body
+    assert "4 new, 0 already there, 0 failed." in body  # 3 points and the file
     record = ShareRecord.objects.get()
     assert (record.user.username, record.destination, record.outcome) == ("editor", "second", "sent")
+    assert record.what == "target, 3 selected datums and 1 data product"
+    remote = second_tom.get("api/targets/", name_fuzzy="SN 2024abc")["results"][0]
+    assert [p["filename"] for p in second_tom.get("api/dataproducts/", target__id=remote["id"])["results"]] == [
+        "lightcurve.csv"]
     history = client.get(reverse("sharing:tab", args=[target.pk, "history"]), headers=HTMX).content.decode()
     assert "second" in history and "Sent" in history and "editor" in history
     bad = client.post(reverse("sharing:send", args=[target.pk]), {"destination": "elsewhere"}, headers=HTMX)

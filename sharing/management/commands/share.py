@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("target", nargs="?", help="a name or alias of the target (any spelling)")
         parser.add_argument("destination", help="a key of DATA_SHARING")
-        parser.add_argument("--data", choices=DATA_CHOICES, default="none")
+        parser.add_argument("--data", choices=[c for c in DATA_CHOICES if c != "selected"], default="none")
         parser.add_argument("--list", dest="target_list", help="share every target of this list instead")
 
     def handle(self, *args, target=None, destination=None, data="none", target_list=None, **options):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             targets, list_names = found, ()
         failed = 0
         for item in targets:
-            outcome = share_target(None, item, destination, data=data, lists=list_names)
+            outcome = share_target(None, item, destination, data=data, lists=list_names, via="command")
             self.stdout.write(f"{item.name}: {outcome.record.get_outcome_display()}. {outcome.record.message}")
             failed += not outcome.ok
         if failed:

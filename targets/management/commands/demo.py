@@ -13,7 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from targets.models import Scheme, TargetType
@@ -39,8 +39,18 @@ COMET = {
 class Command(BaseCommand):
     help = "Create the demo targets, lists, groups and accounts (once), then print the accounts."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--password-of", metavar="ACCOUNT",
+                            help="print only this demo account's password (for scripts such as `make run`)")
+
+    def handle(self, *args, password_of=None, **options):
         accounts_file = settings.DATA_DIR / "demo-accounts.txt"
+        if password_of:
+            passwords = json.loads(accounts_file.read_text()) if accounts_file.exists() else {}
+            if password_of not in passwords:
+                raise CommandError(f"No demo password is stored for {password_of!r}.")
+            self.stdout.write(passwords[password_of])
+            return
         if not User.objects.filter(username="admin").exists():
             passwords = {name: secrets.token_urlsafe(12) for name in ACCOUNTS}
             with transaction.atomic():

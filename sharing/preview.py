@@ -1,0 +1,77 @@
+"""Exactly what a share will send, shown before sending: nothing is contacted to build it."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from targets.models import Target
+
+from .destinations import HermesDestination, TomDestination
+from .errors import SharingError
+from .selection import Selection
+from .services import HermesText, datum_body, target_body
+
+SHOWN = 5  # datums or rows shown in full; the rest are counted
+
+
+@dataclass
+class Preview:
+    kind: str
+    summary: list[str] = field(default_factory=list)
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (caption, pretty JSON)
+    errors: list[str] = field(default_factory=list)
+
+
+def _pretty(value) -> str:
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False)
+
+
+def preview(dest, user, target: Target, chosen: Selection, lists: tuple[str, ...], text: HermesText) -> Preview:
+    if isinstance(dest, HermesDestination):
+        return _hermes_preview(dest, user, target, chosen, text)
+    if not isinstance(dest, TomDestination):
+        return Preview("none", errors=["Choose a destination."])
+    all_lists = [f"Imported From {settings.TOM_NAME}", *lists]
+    result = Preview("tom")
+    result.summary.append(f"The target is looked up in {dest.display_name} by each of its names "
+                          f"({', '.join(target.all_names())}); if it is not there, it is created as below, "
+                          f"otherwise it is added to {', '.join(all_lists)}.")
+    result.documents.append(("POST api/targets/ (when not found)", _pretty(target_body(target, user, all_lists))))
+    total = chosen.datums.count()
+    by_type: dict[str, int] = {}
+    for data_type in chosen.datums.values_list("data_type", flat=True).iterator(chunk_size=5000):
+        by_type[data_type] = by_type.get(data_type, 0) + 1
+    result.summary.append(f"{total} datum(s): " + (", ".join(f"{n} {t}" for t, n in sorted(by_type.items())) or
+                                                  "none") + ".")
+    for datum in chosen.datums[:SHOWN]:
+        result.documents.append(("A datum", _pretty(datum_body(datum))))
+    if total > SHOWN:
+        result.summary.append(f"The first {SHOWN} datums are shown below; {total - SHOWN} more are sent alike.")
+    for product in chosen.products:
+        result.summary.append(f"The file {product.filename} ({product.data_product_type}) is uploaded.")
+    return result
+
+
+def _hermes_preview(dest, user, target, chosen: Selection, text: HermesText) -> Preview:
+    from .hermes import build_messages
+
+    result = Preview("hermes")
+    if chosen.products:
+        result.summary.append("Data product files are not sent to Hermes; only datums are.")
+    try:
+        messages = build_messages(dest, user, target, chosen.datums, text)
+    except SharingError as exc:  # a row Hermes would reject, named: shown, nothing sent
+        result.errors.append(exc.message)
+        return result
+    result.summary.append(f"{len(messages)} message(s) to {dest.display_name}.")
+    for number, message in enumerate(messages, start=1):
+        size = len(json.dumps(message, separators=(",", ":")).encode())
+        shown = json.loads(json.dumps(message, default=str))
+        for table in ("photometry", "spectroscopy"):
+            rows = shown.get("data", {}).get(table) or []
+            if len(rows) > SHOWN:
+                shown["data"][table] = rows[:SHOWN] + [f"... {len(rows) - SHOWN} more {table} rows"]
+        result.documents.append((f"Message {number} of {len(messages)} ({size:,} bytes)", _pretty(shown)))
+    return result

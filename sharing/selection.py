@@ -1,0 +1,80 @@
+"""What the Share tab selects: photometry by filter or by ticked rows, spectra, data products.
+
+The page, its preview and its CSV download all go through :func:`selection`, so what is
+previewed is exactly what is sent or downloaded. Datums are kept as a subquery of ids (never
+a Python list): a filter can match a 100,000-point light curve.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+
+from django.db.models import Q, QuerySet
+
+from dataproducts.models import DataProduct, ReducedDatum
+from targets.models import Target
+
+TABLE_ROWS = 500  # photometry rows listed for ticking; larger sets are chosen by filter
+
+
+@dataclass(frozen=True)
+class PhotometryFilter:
+    bandpasses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    since: object = None  # date
+    until: object = None  # date (inclusive)
+
+    def apply(self, datums: QuerySet) -> QuerySet:
+        if self.bandpasses:
+            datums = datums.filter(bandpass__in=self.bandpasses)
+        if self.sources:
+            datums = datums.filter(source_name__in=self.sources)
+        if self.since:
+            datums = datums.filter(timestamp__gte=datetime.combine(self.since, time.min, timezone.utc))
+        if self.until:
+            datums = datums.filter(timestamp__lte=datetime.combine(self.until, time.max, timezone.utc))
+        return datums
+
+
+def photometry(target: Target, flt: PhotometryFilter = PhotometryFilter()) -> QuerySet:
+    return flt.apply(ReducedDatum.objects.filter(target=target, data_type="photometry")).order_by("timestamp", "id")
+
+
+def spectra(target: Target) -> QuerySet:
+    return ReducedDatum.objects.filter(target=target).exclude(data_type="photometry").order_by("timestamp", "id")
+
+
+def photometry_choices(target: Target) -> tuple[list[str], list[str]]:
+    """The bandpasses and sources a target's photometry has (for the filter)."""
+    rows = (ReducedDatum.objects.filter(target=target, data_type="photometry")
+            .values_list("bandpass", "source_name").distinct())
+    bands, sources = set(), set()
+    for band, source in rows:
+        bands.add(band)
+        sources.add(source)
+    return sorted(bands), sorted(sources)
+
+
+@dataclass
+class Selection:
+    datums: QuerySet  # ReducedDatum of the target, oldest first
+    products: list[DataProduct]
+
+    @property
+    def datum_ids(self) -> QuerySet:
+        return self.datums.values("pk")
+
+
+def selection(target: Target, scope: str, flt: PhotometryFilter, ticked=(), spectrum_ids=(),
+              product_ids=()) -> Selection:
+    """``scope``: ``matching`` (every photometry row the filter keeps), ``ticked`` (those rows ticked), ``none``."""
+    chosen = Q(pk__in=[])
+    if scope == "matching":
+        chosen = Q(pk__in=photometry(target, flt).values("pk"))
+    elif scope == "ticked" and ticked:
+        chosen = Q(pk__in=photometry(target, flt).filter(pk__in=list(ticked)).values("pk"))
+    if spectrum_ids:
+        chosen |= Q(pk__in=spectra(target).filter(pk__in=list(spectrum_ids)).values("pk"))
+    datums = ReducedDatum.objects.filter(target=target).filter(chosen).order_by("timestamp", "id")
+    products = list(DataProduct.objects.filter(target=target, pk__in=list(product_ids)).order_by("pk"))
+    return Selection(datums, products)
