@@ -88,3 +88,21 @@ class PhotometryFilterForm(forms.Form):
         c = self.cleaned_data if self.is_valid() else {}
         return PhotometryFilter(tuple(c.get("bandpass") or ()), tuple(c.get("source") or ()), c.get("since"),
                                 c.get("until"))
+
+
+class ListShareForm(forms.Form):
+    destination = forms.ChoiceField()
+    targets = forms.TypedMultipleChoiceField(coerce=int, widget=forms.CheckboxSelectMultiple,
+                                             error_messages={"required": "Choose at least one target."})
+    data = forms.ChoiceField(choices=[("none", "The targets only"), ("photometry", "With their photometry"),
+                                      ("all", "With all their data")], initial="none", widget=forms.RadioSelect)
+    title = forms.CharField(required=False, max_length=300, label="Title (Hermes)")
+    message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Message (Hermes)")
+    authors = forms.CharField(required=False, max_length=1000, label="Authors (Hermes)")
+
+    def __init__(self, *args, shareable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        configured = [d for d in destinations().values() if d.configured]
+        self.fields["destination"].choices = [(d.key, d.display_name) for d in configured]
+        self.fields["targets"].choices = [(pk, pk) for pk in shareable]
+        self.initial.setdefault("targets", list(shareable))

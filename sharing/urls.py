@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import list_views, views
 
 app_name = "sharing"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/share/send/", views.share_now, name="send"),
     path("<int:pk>/share/preview/", views.share_preview, name="preview"),
     path("<int:pk>/share/download/", views.share_download, name="download"),
+    path("targetlists/<int:pk>/share/", list_views.share_list_page, name="list-share"),
 ]
