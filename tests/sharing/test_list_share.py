@@ -38,9 +38,13 @@ def test_the_list_and_its_shareable_members_arrive_with_their_data(client_for, s
     assert page.context["shareable"] == {target.pk, shareable.pk}  # all preselected, the view-only one disabled
     assert "you may not share this target" in page.content.decode()
 
-    # The view-only member is refused even when forged into the POST; the rest go.
-    response = client.post(url, {"destination": "second", "targets": [target.pk, shareable.pk, view_only.pk],
-                                 "data": "photometry"}, headers=HTMX)
+    # The view-only member forged into the POST is refused by name, and nothing is sent.
+    forged = client.post(url, {"destination": "second", "targets": [target.pk, view_only.pk], "data": "none"},
+                         headers=HTMX)
+    assert forged.status_code == 400 and f"{view_only.pk} is not one of the available choices" in forged.content.decode()
+    assert ShareRecord.objects.count() == 0
+    response = client.post(url, {"destination": "second", "targets": [target.pk, shareable.pk], "data": "photometry"},
+                           headers=HTMX)
     body = response.content.decode()
     assert response.status_code == 200 and 'id="list-share-results"' in body
     assert [r.target.name for r in ShareRecord.objects.order_by("target__name")] == ["SN 2024abc", "SN 2024xyz"]
