@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "targets",
     "dataproducts",
     "sharing",
+    "alertstreams",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Light curves with more points than this are drawn with WebGL (scattergl).
 LIGHT_CURVE_WEBGL_THRESHOLD = 5000
 PHOTOMETRY_PAGE_SIZE = 50
+
+# Alert streams (manage.py readstreams): the TOM Toolkit's ALERT_STREAMS list (README "Alert streams").
+# ALERT_STREAMS_JSON in the environment holds it as JSON; without it, no stream is read.
+ALERT_STREAMS = __import__("json").loads(os.environ.get("ALERT_STREAMS_JSON") or "[]")
+# Create a target the Hermes handler cannot match, from the message's own targets table.
+ALERT_STREAMS_CREATE_TARGETS = env_bool("ALERT_STREAMS_CREATE_TARGETS", False)
 
 LOGGING = {
     "version": 1,

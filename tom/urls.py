@@ -16,6 +16,7 @@ urlpatterns = [
     path("targets/", include("sharing.urls")),
     path("targets/", include("targets.urls")),
     path("dataproducts/", include("dataproducts.urls")),
+    path("alertstreams/", include("alertstreams.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AlertstreamsConfig(AppConfig):
+    name = "alertstreams"
+    verbose_name = "Alert streams"

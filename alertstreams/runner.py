@@ -1,0 +1,238 @@
+"""Reading every configured stream until told to stop: the loop behind ``manage.py readstreams``.
+
+Guarantees, in order of importance:
+
+- **Nothing lost, nothing doubled.** A batch of messages is handled in one
+  database transaction and its offsets are stored only after that
+  transaction commits; a crash replays the uncommitted tail, and handlers are
+  idempotent (the Hermes handler records each message id in the same
+  transaction as its data).
+- **One bad message never stops a stream.** When a batch fails, its messages
+  are handled one at a time, each retried a bounded number of times; a
+  message that still fails is kept as a ``DeadLetter`` and skipped.
+- **A dead broker is noticed and retried with backoff**, and the log says so.
+- **SIGTERM / SIGINT** finish the current message, commit, and return.
+
+All streams are read from one thread, in turn: handlers write to one
+database, and SQLite takes one writer at a time anyway.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+import confluent_kafka
+from django.db import close_old_connections, connection, transaction
+
+from .models import DeadLetter
+from .streams import AlertStream, Message
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+RETRY_DELAY = 0.2  # seconds before the 2nd attempt; doubled for each further one
+RECONNECT_DELAYS = (1, 2, 5, 10, 30, 60)  # seconds; the last repeats
+TOPIC_REFRESH_SECONDS = 30
+BATCH_SIZE = 500
+
+
+def _reset_connection() -> None:
+    """After a database error: drop a connection that went bad (not inside an outer transaction, e.g. a test's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+class BadMessage(Exception):
+    """Raised by a handler for a message no retry can fix (not JSON, not the expected shape): dead-lettered at once."""
+
+
+@dataclass
+class Progress:
+    messages: int = 0
+    errors: int = 0  # failed attempts
+    dead_letters: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return (f"{self.messages} messages in {elapsed:.1f} s ({self.messages / elapsed:,.0f}/s), "
+                f"{self.errors} errors, {self.dead_letters} dead letters")
+
+
+@dataclass
+class _Connection:
+    stream: AlertStream
+    failures: int = 0
+    retry_at: float = 0.0
+    refreshed: float = 0.0
+    unhandled_topics: set = field(default_factory=set)
+
+
+class Runner:
+    def __init__(self, streams: list[AlertStream], *, from_beginning: bool = False, topics=(),
+                 max_messages: int | None = None, max_seconds: float | None = None, until_end: bool = False,
+                 progress_seconds: float = 30.0, say: Callable[[str], None] = logger.info):
+        self.connections = [_Connection(s) for s in streams]
+        self.from_beginning = from_beginning
+        self.topics = tuple(topics)
+        self.max_messages = max_messages
+        self.max_seconds = max_seconds
+        self.until_end = until_end
+        self.progress_seconds = progress_seconds
+        self.say = say
+        self.progress = Progress()
+        self.stopping = False
+
+    def request_stop(self, *_args) -> None:
+        """For SIGTERM/SIGINT: the message being handled is finished and committed, then ``run`` returns."""
+        self.stopping = True
+
+    def _limit_reached(self) -> bool:
+        if self.max_messages is not None and self.progress.messages >= self.max_messages:
+            return True
+        return self.max_seconds is not None and time.monotonic() - self.progress.started >= self.max_seconds
+
+    def run(self) -> Progress:
+        last_line = time.monotonic()
+        poll_timeout = min(0.5, 1.0 / max(len(self.connections), 1))
+        try:
+            while not self.stopping and not self._limit_reached():
+                busy = False
+                for conn in self.connections:
+                    if self.stopping or self._limit_reached():
+                        break
+                    busy |= self._step(conn, poll_timeout)
+                if self.until_end and all(c.stream.consumer is not None and c.stream.at_end
+                                          for c in self.connections):
+                    break
+                if not busy and all(c.stream.consumer is None for c in self.connections):
+                    time.sleep(0.2)  # every stream waits for its broker
+                if time.monotonic() - last_line >= self.progress_seconds:
+                    self.say(self.progress.line())
+                    last_line = time.monotonic()
+        finally:
+            for conn in self.connections:
+                conn.stream.close()
+        return self.progress
+
+    def _step(self, conn: _Connection, timeout: float) -> bool:
+        """Open, refresh or read one stream once; True when messages were handled."""
+        stream, now = conn.stream, time.monotonic()
+        if stream.consumer is None:
+            if now < conn.retry_at:
+                return False
+            try:
+                stream.open(self.from_beginning, self.topics)
+                conn.refreshed = now
+                if conn.failures:
+                    self.say(f"{stream}: connected again after {conn.failures} failed attempts.")
+                conn.failures = 0
+            except (confluent_kafka.KafkaException, ValueError, OSError) as exc:
+                self._disconnect(conn, str(exc))
+                return False
+        if stream.broken:
+            self._disconnect(conn, stream.broken)
+            return False
+        try:
+            if now - conn.refreshed >= TOPIC_REFRESH_SECONDS:
+                stream.refresh_topics()
+                conn.refreshed = now
+            limit = BATCH_SIZE if self.max_messages is None else min(BATCH_SIZE,
+                                                                     self.max_messages - self.progress.messages)
+            batch = stream.poll(limit, timeout)
+        except confluent_kafka.KafkaException as exc:
+            self._disconnect(conn, str(exc))
+            return False
+        if batch:
+            self._handle_batch(conn, batch)
+        return bool(batch)
+
+    def _disconnect(self, conn: _Connection, reason: str) -> None:
+        delay = RECONNECT_DELAYS[min(conn.failures, len(RECONNECT_DELAYS) - 1)]
+        conn.failures += 1
+        conn.retry_at = time.monotonic() + delay
+        self.progress.errors += 1
+        self.say(f"{conn.stream}: broker unreachable ({reason}); reconnecting in {delay} s.")
+        conn.stream.close()
+
+    # Handling
+
+    def _handle(self, conn: _Connection, message: Message) -> None:
+        rule = conn.stream.rule_for(message.topic)
+        if rule is None:
+            if message.topic not in conn.unhandled_topics:
+                logger.warning("%s: no handler for topic %s; its messages are skipped.", conn.stream, message.topic)
+                conn.unhandled_topics.add(message.topic)
+            return
+        if message.decode_error:
+            raise BadMessage(message.decode_error)
+        rule.handler(message.alert, message.metadata)
+
+    def _handle_batch(self, conn: _Connection, batch: list[Message]) -> None:
+        done: list[Message] = []
+        dead_before = self.progress.dead_letters
+        try:
+            with transaction.atomic():
+                for message in batch:
+                    if self.stopping:
+                        break
+                    if message.decode_error:  # no attempt can help: set aside without failing the batch
+                        self._dead_letter(conn, message, message.decode_error, 1)
+                    else:
+                        self._handle(conn, message)
+                    done.append(message)
+        except Exception:  # noqa: BLE001 - any handler failure: retry the messages one by one
+            _reset_connection()
+            self.progress.dead_letters = dead_before  # rolled back with the batch
+            done = []
+            for message in batch:
+                if self.stopping:
+                    break
+                self._handle_alone(conn, message)
+                done.append(message)
+        conn.stream.commit(done)
+        self.progress.messages += len(done)
+
+    def _handle_alone(self, conn: _Connection, message: Message) -> None:
+        error = ""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    self._handle(conn, message)
+                return
+            except BadMessage as exc:
+                error = str(exc)
+                self.progress.errors += 1
+                break
+            except Exception as exc:  # noqa: BLE001 - a handler's failure must not stop the stream
+                error = "".join(traceback.format_exception_only(exc)).strip()
+                self.progress.errors += 1
+                logger.warning("%s: %s[%s]@%s failed (attempt %s of %s): %s", conn.stream, message.topic,
+                               message.partition, message.offset, attempt, MAX_ATTEMPTS, error)
+                _reset_connection()
+                if attempt < MAX_ATTEMPTS:
+                    time.sleep(RETRY_DELAY * 2 ** (attempt - 1))
+        self._dead_letter(conn, message, error, attempt)
+
+    def _dead_letter(self, conn: _Connection, message: Message, error: str, attempts: int) -> None:
+        rule = conn.stream.rule_for(message.topic)
+        message_id = message.header("_id")
+        if isinstance(message_id, bytes) and len(message_id) == 16:
+            import uuid
+
+            message_id = str(uuid.UUID(bytes=message_id))
+        elif isinstance(message_id, bytes):
+            message_id = message_id.decode("utf-8", errors="replace")
+        headers = [[key, value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)]
+                   for key, value in message.headers if key != "_id"]
+        DeadLetter.objects.get_or_create(
+            stream=conn.stream.name, topic=message.topic, partition=message.partition, offset=message.offset,
+            defaults={"message_id": (message_id or "")[:64], "headers": headers, "value": message.value,
+                      "handler": rule.handler.path if rule else "", "error": error, "attempts": attempts},
+        )
+        self.progress.dead_letters += 1
+        logger.error("%s: %s[%s]@%s kept as a dead letter after %s attempt(s): %s", conn.stream, message.topic,
+                     message.partition, message.offset, attempts, error)
