@@ -2,44 +2,43 @@
 
 The virtualenv lives in ``.cache/tomtoolkit`` (ignored by git) and is kept between runs; the first run installs
 ``tomtoolkit==3.1.0`` from PyPI into it (a few minutes). The TOM Toolkit sends to our TOM served by pytest-django's
-``live_server``: real HTTP on loopback.
+``live_server`` (``toolkit``), or serves its own API for our TOM to share into (``toolkit_server``): real HTTP on
+loopback either way. The servers start in ``tests/servers.py``, which ``bench/`` uses too.
 """
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV = ROOT / ".cache" / "tomtoolkit"
-TOOLKIT_VERSION = "3.1.0"
-SCRIPTS = Path(__file__).resolve().parent / "toolkit"
+from tests.servers import TOOLKIT_SCRIPTS as SCRIPTS
+from tests.servers import ToolkitTom, start_toolkit_tom, toolkit_env
+from tests.servers import toolkit_python as ensure_toolkit_python
 
 # The sync test thread talks to the ORM while live_server serves from another thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def _clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TOM_", "DATABASE_URL", "PYTHON"))}
-    env.update(extra)
-    return env
-
-
 @pytest.fixture(scope="session")
 def toolkit_python() -> Path:
-    python = VENV / "bin" / "python"
-    marker = VENV / f".tomtoolkit-{TOOLKIT_VERSION}"
-    if not marker.exists():
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"tomtoolkit=={TOOLKIT_VERSION}"],
-                       check=True, env=_clean_env(), timeout=1200)
-        marker.touch()
-    return python
+    return ensure_toolkit_python()
+
+
+@pytest.fixture(scope="module")
+def toolkit_server(toolkit_python, tmp_path_factory) -> ToolkitTom:
+    """A real TOM Toolkit 3.1.0 serving its API on a loopback port, for our TOM to share into.
+
+    Own SQLite database, migrated; ``.username``/``.password`` may add targets and lists (HTTP Basic on /api/).
+    ``.url``, ``.get(path, **params)`` (JSON), ``.shell_json(code)`` for what its API does not show.
+    """
+    server = start_toolkit_tom(tmp_path_factory.mktemp("toolkit-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class ToolkitTOM:
@@ -50,7 +49,7 @@ class ToolkitTOM:
     def manage(self, *args, stdin: str | None = None, **env) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [str(self.python), "manage.py", *args], cwd=self.project, input=stdin, capture_output=True, text=True,
-            env=_clean_env(DJANGO_SETTINGS_MODULE="ttk.settings", **env), timeout=600,
+            env=toolkit_env(DJANGO_SETTINGS_MODULE="ttk.settings", **env), timeout=600,
         )
         assert result.returncode == 0, result.stderr[-3000:]
         return result
@@ -67,7 +66,7 @@ def toolkit(toolkit_python, tmp_path, live_server, peer_account) -> ToolkitTOM:
     username, password = peer_account
     subprocess.run(
         [str(toolkit_python), str(SCRIPTS / "make_project.py"), str(project), f"{live_server.url}/", username, password],
-        check=True, env=_clean_env(), capture_output=True, text=True, timeout=120,
+        check=True, env=toolkit_env(), capture_output=True, text=True, timeout=120,
     )
     tom = ToolkitTOM(toolkit_python, project)
     tom.manage("migrate", "--noinput", "-v0")

@@ -51,6 +51,13 @@ for name in ("ttk/__init__.py", "custom_code/__init__.py"):
     open(os.path.join(project, name), "w").close()
 with open(os.path.join(project, "custom_code", "models.py"), "w") as out:
     out.write(render_to_string("tom_setup/models.tmpl", context))
+with open(os.path.join(project, "ttk", "wsgi.py"), "w") as out:  # as django-admin startproject writes it
+    out.write(
+        "import os\n"
+        "from django.core.wsgi import get_wsgi_application\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ttk.settings')\n"
+        "application = get_wsgi_application()\n"
+    )
 with open(os.path.join(project, "manage.py"), "w") as out:
     out.write(
         "import os, sys\n"
