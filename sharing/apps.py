@@ -7,3 +7,8 @@ class SharingConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the DATA_SHARING system check)
+        from dataproducts.signals import datums_created
+
+        from .continuous import queue_new_data
+
+        datums_created.connect(queue_new_data, dispatch_uid="sharing.continuous.queue_new_data")

@@ -32,3 +32,78 @@ class ShareRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} → {self.destination}: {self.get_outcome_display()}"
+
+
+class PersistentShare(models.Model):
+    """A target that shares its new data with one destination as the data arrive (continuous sharing).
+
+    The TOM Toolkit's model and permission names (view/add/delete persistentshare), plus what an operator
+    needs to see: whether it is on, when it last delivered, its last error and its counts. Deliveries
+    themselves are :class:`Delivery` rows, so nothing is lost while a peer is down.
+    """
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="persistent_shares")
+    destination = models.CharField(max_length=200, help_text="A DATA_SHARING key")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             help_text="Who set it up (the shares are sent in their name)")
+    created = models.DateTimeField(auto_now_add=True)
+    enabled = models.BooleanField(default=True)
+    peer_name = models.CharField(max_length=200, blank=True, default="",
+                                 help_text="The destination TOM's own name (from its GET /api/), to recognise echoes")
+    last_delivery = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="While the destination is unreachable")
+    failures_in_a_row = models.PositiveIntegerField(default=0)
+    sent_count = models.PositiveIntegerField(default=0, help_text="Datums the destination took (new or known)")
+    skipped_count = models.PositiveIntegerField(default=0, help_text="Datums not sent back where they came from")
+    failed_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [models.UniqueConstraint(fields=["target", "destination"], name="one_persistent_share_per_destination")]
+
+    def __str__(self) -> str:
+        return f"{self.target} → {self.destination} (continuous)"
+
+
+class Delivery(models.Model):
+    """New data of one target waiting to go (or gone) to one destination: stored, so a restart loses nothing.
+
+    What to send is one of: the datums of an ``ingest`` (the usual case, queued when they are saved), the
+    ``datum_ids`` a custom processor named, or, for "share existing data", the target itself and every datum
+    up to ``existing_upto`` (None with ``existing`` set: the target had no data yet).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    share = models.ForeignKey(PersistentShare, on_delete=models.CASCADE, related_name="deliveries")
+    ingest = models.ForeignKey("dataproducts.Ingest", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    datum_ids = models.JSONField(default=list, blank=True)
+    existing = models.BooleanField(default=False, help_text="Share the target and its data as they were")
+    existing_upto = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, default="")
+    sent_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    record = models.ForeignKey(ShareRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # A batch of new data is queued once per share, whichever path announced it.
+            models.UniqueConstraint(fields=["share", "ingest"], condition=models.Q(ingest__isnull=False),
+                                    name="one_delivery_per_ingest_and_share"),
+        ]
+        indexes = [models.Index(fields=["share", "status"], name="delivery_share_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.share}: {self.get_status_display()}"

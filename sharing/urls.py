@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import list_views, views
+from . import continuous_views, list_views, views
 
 app_name = "sharing"
 
 urlpatterns = [
+    path("persistentshare/manage/", continuous_views.manage, name="persistentshare-manage"),
+    path("persistentshare/manage/table/", continuous_views.manage_table, name="persistentshare-manage-table"),
+    path("<int:pk>/persistentshare/create/", continuous_views.create, name="persistentshare-create"),
+    path("<int:pk>/persistentshare/<int:share_pk>/delete/", continuous_views.delete, name="persistentshare-delete"),
+    path("<int:pk>/persistentshare/<int:share_pk>/retry/", continuous_views.retry, name="persistentshare-retry"),
     path("<int:pk>/share/", views.share_page, name="share"),
     path("<int:pk>/share/tabs/<slug:tab>/", views.share_tab, name="tab"),
     path("<int:pk>/share/photometry/", views.photometry_table, name="photometry"),

@@ -21,7 +21,7 @@ from .preview import preview
 from .selection import TABLE_ROWS, photometry
 from .services import HermesText, share_target
 
-TABS = ("share", "history")
+TABS = ("share", "continuous", "history")
 
 
 def _list_names(user, target) -> list[str]:
@@ -60,6 +60,8 @@ def share_tab(request, target: Target, tab: str):
 def _tab_context(request, target, tab) -> dict:
     if tab == "history":
         return {"records": ShareRecord.objects.filter(target=target).select_related("user")[:200]}
+    if tab == "continuous":
+        return {}  # the tab's template tags load what they show (they work on any target page too)
     return _share_context(request, target)
 
 

@@ -50,12 +50,28 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS/JS as static files, no CDN
+    "django_tasks",
+    "django_tasks_db",  # the durable task queue (continuous-sharing deliveries); `manage.py db_worker` runs it
     "tom",
     "targets",
     "dataproducts",
     "sharing",
     "alertstreams",
 ]
+
+# Background work (continuous-sharing deliveries) through Django's Tasks API (the django-tasks backport).
+# "database" (the default, for any real deployment): tasks are rows in this TOM's database, run by
+# `manage.py db_worker` beside the web server, so nothing is lost in a restart and uploads never wait on a peer.
+# "immediate": run in the web process right after the data commit (a demo without a worker; retries then wait
+# for the next data or "Retry now").
+TASKS_BACKEND = os.environ.get("TOM_TASKS_BACKEND", "database")
+TASKS = {"default": {"BACKEND": {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}[TASKS_BACKEND]}}
+# Continuous sharing retries an unreachable destination after this many seconds, doubling up to the maximum.
+CONTINUOUS_SHARING_RETRY_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_SECONDS", "30"))
+CONTINUOUS_SHARING_RETRY_MAX_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_MAX_SECONDS", "3600"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -5,6 +5,7 @@ from django.urls import include, path
 from . import tokens, views
 from .api import api
 from .permissions import public
+from sharing.continuous_api import continuous_api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("accounts/tokens/<int:pk>/revoke/", tokens.revoke, name="token-revoke"),
     path("targets/", include("sharing.urls")),
     path("targets/", include("targets.urls")),
+    path("targets/", continuous_api.urls),  # /targets/persistentshare/... (the TOM Toolkit's paths)
     path("dataproducts/", include("dataproducts.urls")),
     path("alertstreams/", include("alertstreams.urls")),
     path("api/", api.urls),

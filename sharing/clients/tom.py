@@ -29,7 +29,7 @@ class TomClient:
         self.session = requests.Session()
         self.session.auth = (destination.username, destination.password)
         self.session.headers.update({"Accept": "application/json", "X-TOM-Name": settings.TOM_NAME})
-        self._ours: bool | None = None
+        self._about: dict | None = None
 
     def close(self) -> None:
         self.session.close()
@@ -54,13 +54,17 @@ class TomClient:
             return {}
         return body if isinstance(body, dict) else {}
 
+    def about(self) -> dict:
+        """What the peer says at GET /api/: one of ours names itself there (a TOM Toolkit lists its routes)."""
+        if self._about is None:
+            response = self._call("GET", "api/")
+            self._about = self._json(response) if response.status_code == 200 else {}
+        return self._about
+
     @property
     def is_ours(self) -> bool:
         """Whether the peer is one of ours (it answers GET /api/ describing itself)."""
-        if self._ours is None:
-            response = self._call("GET", "api/")
-            self._ours = response.status_code == 200 and self._json(response).get("software") == "tom"
-        return self._ours
+        return self.about().get("software") == "tom"
 
     def find_target(self, names: list[str]) -> int | None:
         """Look each name up separately (primary first); more than one distinct match is ambiguous."""

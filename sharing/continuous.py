@@ -1,0 +1,133 @@
+"""Continuous sharing: a target's new data go to a destination by themselves, as they arrive.
+
+The TOM Toolkit shares inside ``post_save``: an unreachable peer breaks the
+upload that saved the datum, and a processor's bulk insert shares nothing.
+Here, new data only *queue* a :class:`~sharing.models.Delivery` row per
+:class:`~sharing.models.PersistentShare` (after the data's transaction
+commits), and a task sends it later (``sharing.delivery``): ingestion never
+waits on a peer, and a delivery survives restarts and outages until it is
+sent or fails for a reason retrying cannot fix.
+
+Every path that stores datums goes through ``dataproducts.services.save_datums``,
+whose ``datums_created`` signal lands in :func:`queue_new_data`. A custom
+processor that writes rows some other way calls :func:`continuous_share_data`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from dataproducts.models import ReducedDatum
+from targets.models import Target
+
+from .destinations import destination
+from .models import Delivery, PersistentShare
+
+logger = logging.getLogger(__name__)
+
+
+def create_persistent_share(user, target: Target, destination_key: str,
+                            share_existing_data: bool = False) -> PersistentShare:
+    """Start sharing ``target``'s new data with a configured destination; optionally its data so far, now.
+
+    Callers check permissions first. Raises ``ValidationError`` naming the field for an unknown or
+    unconfigured destination or a share that already exists; nothing is created then.
+    """
+    dest = destination(destination_key)
+    if dest is None:
+        raise ValidationError({"destination": f"{destination_key!r} is not a destination in DATA_SHARING."})
+    if not dest.configured:
+        raise ValidationError({"destination": f"{dest.display_name} is not configured: {' '.join(dest.problems)}"})
+    try:
+        with transaction.atomic():
+            share = PersistentShare.objects.create(target=target, destination=destination_key,
+                                                   user=user if user and user.is_authenticated else None)
+            if share_existing_data:
+                # The target itself goes too, so this works for a target without data yet.
+                upto = ReducedDatum.objects.filter(target=target).aggregate(m=Max("pk"))["m"]
+                Delivery.objects.create(share=share, existing=True, existing_upto=upto)
+                request_delivery(share)
+    except IntegrityError:
+        raise ValidationError({"destination": f"{target.name} is already shared continuously with "
+                                              f"{dest.display_name}."}) from None
+    return share
+
+
+def delete_persistent_share(share: PersistentShare) -> None:
+    """Stop sharing; deliveries not yet sent go with it (the data stay here, of course)."""
+    share.delete()
+
+
+def retry_now(share: PersistentShare) -> int:
+    """Send what is waiting or failed now, without waiting for the backoff; how many deliveries are queued."""
+    with transaction.atomic():
+        count = share.deliveries.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]).update(
+            status=Delivery.Status.PENDING, attempts=0, last_error="")
+        PersistentShare.objects.filter(pk=share.pk).update(retry_at=None, failures_in_a_row=0)
+        request_delivery(share)
+    return count
+
+
+def request_delivery(share: PersistentShare, run_after=None) -> None:
+    """Enqueue the delivery task for ``share`` once the current transaction commits (never raises)."""
+    pk = share.pk
+
+    def enqueue():
+        from .tasks import deliver_persistent_share
+
+        try:
+            task = deliver_persistent_share.using(run_after=run_after) if run_after else deliver_persistent_share
+            task.enqueue(pk)
+        except Exception:  # the Delivery rows are stored: "Retry now" or the next data will send them
+            logger.exception("Could not enqueue the continuous-sharing delivery of share %s", pk)
+
+    transaction.on_commit(enqueue)
+
+
+def queue_new_data(sender, target: Target, ingest, count: int, **kwargs) -> None:
+    """``datums_created`` receiver: one Delivery per enabled share of the target, then a task per share.
+
+    Runs after the data committed, so it must never raise into the code that saved them.
+    """
+    try:
+        shares = list(PersistentShare.objects.filter(target=target, enabled=True).only("pk"))
+        if not shares:
+            return
+        Delivery.objects.bulk_create([Delivery(share=s, ingest=ingest) for s in shares], ignore_conflicts=True)
+        for share in shares:
+            request_delivery(share)
+    except Exception:
+        logger.exception("Could not queue continuous sharing of %s new datums of target %s", count, target.pk)
+
+
+def continuous_share_data(target: Target, datums: Iterable) -> int:
+    """Queue ``datums`` (ReducedDatum objects or pks) of ``target`` for every continuous share of it.
+
+    The one call a custom data processor makes after storing datums by its own means (the TOM Toolkit's
+    name and signature). Datums already queued through their ingest are not queued twice; datums of other
+    targets are ignored. Returns how many deliveries were queued. Cheap and safe to call: nothing is sent
+    here.
+    """
+    pks = [d.pk if isinstance(d, ReducedDatum) else d for d in datums]
+    pks = [int(pk) for pk in pks if pk is not None]
+    if not pks:
+        return 0
+    shares = list(PersistentShare.objects.filter(target=target, enabled=True))
+    if not shares:
+        return 0
+    rows = list(ReducedDatum.objects.filter(target=target, pk__in=pks).values_list("pk", "ingest_id"))
+    queued = 0
+    with transaction.atomic():
+        for share in shares:
+            covered = set(share.deliveries.filter(ingest_id__in={i for _, i in rows}).values_list("ingest_id",
+                                                                                                 flat=True))
+            wanted = sorted(pk for pk, ingest_id in rows if ingest_id not in covered)
+            if wanted:
+                Delivery.objects.create(share=share, datum_ids=wanted)
+                request_delivery(share)
+                queued += 1
+    return queued

@@ -1,0 +1,136 @@
+"""The PersistentShare REST API at the TOM Toolkit's paths, under /targets/ (not /api/).
+
+``/targets/persistentshare/`` (list, create), ``/targets/persistentshare/<pk>/``
+(get, delete), ``/targets/<target_pk>/persistentshare/`` (one target's), plus
+``/targets/persistentshare/<pk>/retry/``. Its own NinjaAPI (mounted in
+``tom/urls.py``) with the main API's authentication (session with CSRF, HTTP
+Basic, token) and error handlers: every answer is JSON. The request field
+``share_existing_data`` is the TOM Toolkit's.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from targets.models import Target
+from tom import api as main_api
+from tom.apipaging import Id, page
+from tom.auth import API_AUTH
+from tom.permissions import has_object_perm
+
+from . import continuous
+from .continuous_permissions import ADD, VIEW, may, share_for, shares_visible_to
+from .models import Delivery, PersistentShare
+
+continuous_api = NinjaAPI(
+    title="Continuous sharing API",
+    version=main_api.API_VERSION,
+    description="PersistentShare objects: a target's new data shared automatically with a DATA_SHARING destination.",
+    urls_namespace="persistentshare-api",
+    auth=API_AUTH,
+    docs_url=None,
+    openapi_url="persistentshare/openapi.json",
+    parser=main_api.FastParser(),
+    renderer=main_api.FastRenderer(),
+)
+for exception, handler in ((NinjaValidationError, main_api.invalid_input), (ValidationError, main_api.refused),
+                           (AuthenticationError, main_api.unauthenticated), (PermissionDenied, main_api.forbidden),
+                           (Http404, main_api.not_found), (HttpError, main_api.http_error),
+                           (Exception, main_api.crashed)):
+    continuous_api.add_exception_handler(exception, handler)
+
+
+class PersistentShareIn(Schema):
+    target: Id
+    destination: str
+    share_existing_data: bool = False
+
+
+class PersistentShareOut(Schema):
+    id: int
+    target: int
+    destination: str
+    user: int | None
+    created: datetime
+    enabled: bool
+    last_delivery: datetime | None
+    last_error: str
+    retry_at: datetime | None
+    sent_count: int
+    skipped_count: int
+    failed_count: int
+    waiting: int
+
+
+def annotated(queryset):
+    """Each share with how many deliveries wait (one query for the whole page)."""
+    waiting = Q(deliveries__status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING])
+    return queryset.annotate(waiting=Count("deliveries", filter=waiting)).order_by("-created", "-id")
+
+
+def share_json(share: PersistentShare) -> dict:
+    return {"id": share.pk, "target": share.target_id, "destination": share.destination, "user": share.user_id,
+            "created": share.created, "enabled": share.enabled, "last_delivery": share.last_delivery,
+            "last_error": share.last_error, "retry_at": share.retry_at, "sent_count": share.sent_count,
+            "skipped_count": share.skipped_count, "failed_count": share.failed_count,
+            "waiting": getattr(share, "waiting", None) or share.deliveries.filter(
+                status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()}
+
+
+def _need(user, perm: str, words: str) -> None:
+    if not may(user, perm):
+        raise PermissionDenied(f"You do not have permission to {words} ({perm}).")
+
+
+@continuous_api.get("persistentshare/", tags=["persistentshare"], summary="Continuous shares you may see")
+def list_shares(request):
+    _need(request.user, VIEW, "view continuous shares")
+    return page(request, annotated(shares_visible_to(request.user)), share_json)
+
+
+@continuous_api.post("persistentshare/", response={201: PersistentShareOut}, tags=["persistentshare"],
+                     summary="Share a target's new data continuously")
+def create_share(request, payload: PersistentShareIn):
+    _need(request.user, ADD, "add continuous shares")
+    target = Target.objects.visible_to(request.user).filter(pk=payload.target).first()
+    if target is None:
+        raise ValidationError({"target": [f"No target {payload.target}."]})
+    if not has_object_perm(request.user, "change", target):
+        raise ValidationError({"target": [f"You may not change {target.name}, so you may not share it continuously."]})
+    share = continuous.create_persistent_share(request.user, target, payload.destination,
+                                               share_existing_data=payload.share_existing_data)
+    return Status(201, share_json(share))
+
+
+@continuous_api.get("persistentshare/{int:pk}/", response=PersistentShareOut, tags=["persistentshare"])
+def get_share(request, pk: Id):
+    return share_json(share_for(request.user, pk))
+
+
+@continuous_api.delete("persistentshare/{int:pk}/", response={204: None}, tags=["persistentshare"])
+def delete_share(request, pk: Id):
+    continuous.delete_persistent_share(share_for(request.user, pk, "delete"))
+    return Status(204, None)
+
+
+@continuous_api.post("persistentshare/{int:pk}/retry/", response=PersistentShareOut, tags=["persistentshare"],
+                     summary="Send what waits or failed now, without waiting for the backoff")
+def retry_share(request, pk: Id):
+    share = share_for(request.user, pk, "retry")
+    continuous.retry_now(share)
+    return share_json(share_for(request.user, pk))
+
+
+@continuous_api.get("{int:target_pk}/persistentshare/", tags=["persistentshare"], summary="One target's continuous shares")
+def list_target_shares(request, target_pk: Id):
+    target = Target.objects.visible_to(request.user).filter(pk=target_pk).first()
+    if target is None:
+        raise Http404
+    _need(request.user, VIEW, "view continuous shares")
+    return page(request, annotated(shares_visible_to(request.user, target)), share_json)
