@@ -340,3 +340,43 @@ def test_a_broker_that_does_not_answer_is_a_failed_record(settings, users, obser
     assert record.message.startswith("Nothing was published to hermes.test: not delivered: Local: Message timed out")
     assert "Connection refused" in record.message
     assert "s3cret-pass" not in record.message
+
+
+def test_scimma_credentials_sign_in_with_scram_and_stay_out_of_the_outcome(settings, users, observed, kafka_broker,
+                                                                          monkeypatch):
+    # The test broker has no SASL, so the SCRAM sign-in over TLS cannot succeed: a failed record, no secret in it.
+    monkeypatch.setattr(hermes_kafka, "PRODUCE_TIMEOUT", timedelta(seconds=1))
+    opened = []
+    real_open = Stream.open
+
+    def spy(self, url, mode="r", **kwargs):
+        writer = real_open(self, url, mode, **kwargs)
+        opened.append(writer.auth())
+        return writer
+
+    monkeypatch.setattr(Stream, "open", spy)
+    settings.DATA_SHARING = {"hermes": {"BASE_URL": "https://hermes.lco.global/", "BROKER_URL": kafka_broker.url,
+                                        "CREDENTIAL_USERNAME": "scimma-user", "CREDENTIAL_PASSWORD": "s3cret-pass",
+                                        "USER_TOPICS": ["hermes.test"]}}
+    outcome = share_target(users["editor"], observed, "hermes", data="all")
+    assert opened[0]["sasl.mechanism"] == "SCRAM-SHA-512" and opened[0]["sasl.username"] == "scimma-user"
+    assert opened[0]["security.protocol"] == "SASL_SSL"
+    assert outcome.record.outcome == "failed" and "s3cret-pass" not in outcome.record.message
+
+
+def test_what_we_publish_is_what_our_readstreams_handler_ingests(via_kafka, users, observed):
+    from alertstreams.hermes import hermes_alert_handler
+
+    share_target(users["editor"], observed, via_kafka.key, data="all", hermes=TEXT)
+    [(message, metadata)] = read_back(via_kafka.url)
+
+    def rows():
+        return sorted((d.data_type, d.timestamp, d.bandpass, d.brightness, d.brightness_error, d.limit, d.telescope,
+                       (d.value or {}).get("flux")) for d in ReducedDatum.objects.filter(target=observed))
+
+    shared = rows()
+    ReducedDatum.objects.filter(target=observed).delete()  # as a TOM that knows the target but not its data
+    outcome = hermes_alert_handler(message, metadata)
+    assert (outcome.created, outcome.skipped) == (4, [])
+    assert rows() == shared
+    assert outcome.message_id == str(UUID(bytes=dict(metadata.headers)["_id"]))
