@@ -18,7 +18,18 @@ from urllib.parse import urlparse
 from django.conf import settings
 
 PLACEHOLDER = re.compile(r"^\s*set\b.*\bin\s+environment\s*$", re.IGNORECASE)
-HERMES_KEYS = ("HERMES_API_KEY", "CREDENTIAL_USERNAME", "CREDENTIAL_PASSWORD", "USER_TOPICS")
+HERMES_KEYS = ("HERMES_API_KEY", "CREDENTIAL_USERNAME", "CREDENTIAL_PASSWORD", "USER_TOPICS", "BROKER_URL",
+               "BROKER_AUTH")
+FALSE_WORDS = ("false", "0", "no", "off")
+
+
+def _flag(value, default: bool = True) -> bool:
+    """A boolean setting that may come from the environment as text ("false", "0", "no", "off")."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() not in FALSE_WORDS
+    return bool(value)
 
 
 def _present(value) -> bool:
@@ -94,7 +105,10 @@ def parse(key: str, entry) -> Destination:
         api_key = entry.get("HERMES_API_KEY")
         username, password = entry.get("CREDENTIAL_USERNAME"), entry.get("CREDENTIAL_PASSWORD")
         topics = tuple(entry.get("USER_TOPICS") or ())
-        broker_auth = bool(entry.get("BROKER_AUTH", True))
+        broker_auth = _flag(entry.get("BROKER_AUTH"))
+        broker_url = str(entry.get("BROKER_URL") or "kafka://kafka.scimma.org/")
+        if not _present(api_key) and not broker_url.startswith("kafka://"):
+            problems.append(f"BROKER_URL {broker_url!r} is not a kafka:// URL.")
         if _present(api_key):
             if not base_url:
                 problems.append("BASE_URL is not set (the Hermes API's address).")
@@ -106,7 +120,7 @@ def parse(key: str, entry) -> Destination:
             key, display, base_url, tuple(problems), api_key=api_key if _present(api_key) else "",
             credential_username=username if _present(username) else "",
             credential_password=password if _present(password) else "", topics=topics,
-            broker_url=str(entry.get("BROKER_URL") or "kafka://kafka.scimma.org/"), broker_auth=broker_auth,
+            broker_url=broker_url, broker_auth=broker_auth,
         )
     base_url = _base_url(key, entry, problems)
     username, password = entry.get("USERNAME"), entry.get("PASSWORD")

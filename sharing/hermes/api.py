@@ -62,6 +62,8 @@ class HermesApi:
             raise SharingError(f"{self.name} did not answer in time.") from None
         except requests.ConnectionError:
             raise SharingError(f"Could not reach {self.name} at {self.destination.base_url}.") from None
+        except requests.RequestException as exc:  # a broken answer, a bad URL: in words, without the key
+            raise SharingError(f"Talking to {self.name} failed: {type(exc).__name__}.") from None
         if response.status_code in (401, 403):
             raise SharingError(f"{self.name} refused the API key (HTTP {response.status_code}): "
                                f"{self._detail(response)}", permanent=True)

@@ -58,28 +58,32 @@ def publish(destination: HermesDestination, topic: str, messages: list[dict], se
     except Exception as exc:  # hop and confluent-kafka raise many types for a bad URL or configuration
         raise SharingError(f"Could not open the topic {topic} at {destination.display_name}: "
                            f"{_scrub(str(exc), destination)}", permanent=True) from None
-    outcomes: list[list[str]] = []
+    outcomes: list[list] = []  # [message id, why it failed ("" when delivered), whether the broker answered]
     try:
         for message in messages:
             payload, headers = writer.pack(JSONBlob(message), headers=[("topic", topic.encode("utf-8"))])
             headers += [("title", message["title"].encode("utf-8")), ("_sender", sender.encode("utf-8"))]
             message_id = str(uuid.UUID(bytes=dict(headers)["_id"]))
-            outcome = [message_id, ""]
+            outcome = [message_id, "", False]
             outcomes.append(outcome)
 
             def delivered(error, _msg, outcome=outcome):
+                outcome[2] = True
                 if error is not None:
                     outcome[1] = f"not delivered: {_text(error)}"
 
-            writer.write_raw(payload, headers, delivery_callback=delivered)
-        unsent = writer.flush(timeout + timedelta(seconds=5))  # librdkafka reports a timeout by then
+            try:
+                writer.write_raw(payload, headers, delivery_callback=delivered)
+            except Exception as exc:  # refused before it left (a bad topic name, a full local queue...)
+                outcome[1:] = [f"not sent: {_text(exc.args[0]) if exc.args else type(exc).__name__}", True]
+        writer.flush(timeout + timedelta(seconds=5))  # librdkafka reports a timeout by then
     finally:
         writer.close()
-    if unsent:
-        for outcome in outcomes:
-            outcome[1] = outcome[1] or "not delivered: no answer from the broker in time"
+    for outcome in outcomes:
+        if not outcome[2]:
+            outcome[1] = "not delivered: no answer from the broker in time"
     if client_errors:  # the broker's side of the story (refused connection, failed sign-in...)
         for outcome in outcomes:
             if outcome[1]:
                 outcome[1] += f" ({client_errors[-1]})"
-    return [(message_id, _scrub(error, destination) if error else "") for message_id, error in outcomes]
+    return [(message_id, _scrub(error, destination) if error else "") for message_id, error, _ in outcomes]

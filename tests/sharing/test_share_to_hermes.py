@@ -380,3 +380,15 @@ def test_what_we_publish_is_what_our_readstreams_handler_ingests(via_kafka, user
     assert (outcome.created, outcome.skipped) == (4, [])
     assert rows() == shared
     assert outcome.message_id == str(UUID(bytes=dict(metadata.headers)["_id"]))
+
+
+def test_broker_settings_from_the_environment_are_read_as_people_write_them(settings):
+    settings.DATA_SHARING = {
+        "local": {"BROKER_URL": "kafka://127.0.0.1:9092/", "BROKER_AUTH": "false", "USER_TOPICS": ["tom.test"]},
+        "unset": {"BROKER_AUTH": "", "USER_TOPICS": ["tom.test"]},
+        "wrong": {"BROKER_URL": "http://127.0.0.1:9092/", "BROKER_AUTH": False, "USER_TOPICS": ["tom.test"]},
+    }
+    local, unset, wrong = (destination(k) for k in ("local", "unset", "wrong"))
+    assert local.configured and not local.broker_auth and not local.via_api
+    assert not unset.configured and unset.broker_auth  # empty means the default: sign in, so credentials are needed
+    assert wrong.problems == ("BROKER_URL 'http://127.0.0.1:9092/' is not a kafka:// URL.",)
