@@ -1,0 +1,43 @@
+"""Handlers referenced by dotted path from the tests' ALERT_STREAMS (real functions, as an operator would write)."""
+from __future__ import annotations
+
+from collections import Counter
+
+calls: list[tuple[str, object, object]] = []
+attempts: Counter = Counter()
+
+
+def record(alert, metadata):
+    calls.append(("record", alert, metadata))
+
+
+def record_other(alert, metadata):
+    calls.append(("other", alert, metadata))
+
+
+def gcn_message(message):
+    """tom-alertstreams' GCN handlers take the confluent-kafka message alone."""
+    calls.append(("gcn", message.topic(), message.value()))
+
+
+def fails_on_poison(alert, metadata):
+    """Fails every time on a message whose content says "poison"; records the others."""
+    content = getattr(alert, "content", None)
+    if isinstance(content, dict) and content.get("poison"):
+        attempts[metadata.offset, metadata.partition] += 1
+        raise RuntimeError("this handler cannot take poison")
+    calls.append(("record", alert, metadata))
+
+
+def flaky(alert, metadata):
+    """Fails on the first attempt at each message, then succeeds: the retry must not lose or double it."""
+    key = (metadata.topic, metadata.partition, metadata.offset)
+    attempts[key] += 1
+    if attempts[key] == 1:
+        raise ConnectionError("a passing failure")
+    calls.append(("flaky", alert, metadata))
+
+
+def reset():
+    calls.clear()
+    attempts.clear()
