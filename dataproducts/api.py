@@ -214,7 +214,8 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
     owner = _writable_target(request, target)
     file.name = os.path.basename(file.name or "upload")
     result = upload_data_product(owner, file, data_product_type, user=request.user, product_id=product_id,
-                                 extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request))
+                                 extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request),
+                                 default_source=_sender_tom(request) or request.user.get_username())
     if result.already_uploaded:
         return Status(200, {**product_json(request, result.data_product), "already_exists": True,
                      "message": "Data product already exists. Skipping upload."})

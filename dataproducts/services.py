@@ -73,7 +73,7 @@ def _insert_sql() -> str:
 
 def save_datums(target: Target, datums: Sequence[dict] | DatumColumns, *, origin: str, user=None,
                 received_from: str = "", stream_message: str = "",
-                data_product: DataProduct | None = None) -> SaveResult:
+                data_product: DataProduct | None = None, default_source: str = "") -> SaveResult:
     """Store datums for one target, all or nothing: canonical dicts (``datums.parse_datum``'s) or columns.
 
     A bad datum raises ``ValidationError`` naming its row (1-based) and field;
@@ -91,6 +91,10 @@ def save_datums(target: Target, datums: Sequence[dict] | DatumColumns, *, origin
         # Data made here are "from" this TOM: stamped so, a copy shared out and echoed back (a peer keeps
         # source_name as sent) is recognised as the same datum instead of stored twice.
         columns.source_name = [name or settings.TOM_NAME[:100] for name in columns.source_name]
+    elif default_source:
+        # Rows that came in without a source (a data product's, through the API) are stamped like the API's
+        # single datums (the sending TOM, else the account): a file and the same points shared one by one match.
+        columns.source_name = [name or default_source[:100] for name in columns.source_name]
     iso = iso_times(columns.times)
     fps = fingerprints(columns, iso)
     with transaction.atomic():
@@ -157,7 +161,8 @@ class UploadResult:
 
 
 def upload_data_product(target: Target, upload, data_product_type: str, *, user=None, product_id: str | None = None,
-                        extra_data: str = "", origin: str = "upload", received_from: str = "") -> UploadResult:
+                        extra_data: str = "", origin: str = "upload", received_from: str = "",
+                        default_source: str = "") -> UploadResult:
     """Keep the file, run its processor, store its datums: all of it, or nothing (not even the file).
 
     The same file uploaded again for the same target (same SHA-256), or a known
@@ -191,7 +196,7 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                 raise ValidationError({"data": f"{product.filename}: {exc}"}) from None
             with gc_paused():
                 saved = save_datums(target, datums, origin=origin, user=user, received_from=received_from,
-                                    data_product=product)
+                                    data_product=product, default_source=default_source)
     except BaseException:
         if product.data.name:
             product.data.storage.delete(product.data.name)

@@ -43,13 +43,14 @@ def test_share_now_shows_the_outcome_inline_and_records_it(client_for, target, t
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body and 'id="share-outcome"' in body
     assert "Created SN 2024abc in Second." in body and "lightcurve.csv: uploaded." in body
-    assert "4 new, 0 already there, 0 failed." in body  # 3 points and the file
+    assert "1 new, 0 already there, 0 failed." in body  # the file; its 3 points are read from it there
     record = ShareRecord.objects.get()
     assert (record.user.username, record.destination, record.outcome) == ("editor", "second", "sent")
     assert record.what == "target, 3 selected datums and 1 data product"
     remote = second_tom.get("api/targets/", name_fuzzy="SN 2024abc")["results"][0]
     assert [p["filename"] for p in second_tom.get("api/dataproducts/", target__id=remote["id"])["results"]] == [
         "lightcurve.csv"]
+    assert second_tom.get("api/reduceddatums/", target__id=remote["id"])["count"] == 3
     history = client.get(reverse("sharing:tab", args=[target.pk, "history"]), headers=HTMX).content.decode()
     assert "second" in history and "Sent" in history and "editor" in history
     bad = client.post(reverse("sharing:send", args=[target.pk]), {"destination": "elsewhere"}, headers=HTMX)

@@ -98,3 +98,54 @@ def test_manage_py_share_prints_the_outcome_and_fails_loudly(settings, second_to
         call_command("share", "sn-2024abc", "down", "--data", "photometry")
     with pytest.raises(CommandError, match="No target is called"):
         call_command("share", "nothing", "second")
+
+
+def test_the_second_tom_shares_back_with_its_own_command(settings, second_tom, live_server, users, target):
+    """The other direction, with the other TOM's own code: its `manage.py share` into this TOM, over real HTTP."""
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+
+    api = second_tom.api
+    created = api.post(second_tom.url + "api/targets/", json={
+        "name": "AT 2025back", "type": "SIDEREAL", "ra": 10.5, "dec": -20.25, "aliases": [{"name": "ZTF25back"}],
+        "targetextra_set": [{"key": "host", "value": "NGC 1"}]}, timeout=30)
+    assert created.status_code == 201, created.text
+    remote_id = created.json()["id"]
+    bulk = api.post(second_tom.url + "api/reduceddatums/bulk/", json={"target": remote_id, "datums": [
+        {"data_type": "photometry", "timestamp": "2025-01-01T00:00:00",
+         "value": {"magnitude": 17.1, "error": 0.02, "filter": "r", "telescope": "B"}},
+        {"data_type": "photometry", "timestamp": "2025-01-02T00:00:00", "value": {"limit": 20.5, "filter": "r"}},
+        {"data_type": "spectroscopy", "timestamp": "2025-01-03T00:00:00",
+         "value": {"flux": [3.0, 4.0], "wavelength": [600.0, 601.0], "flux_units": "mJy"}}]}, timeout=30)
+    assert bulk.json()["created"] == 3, bulk.text
+    upload = api.post(second_tom.url + "api/dataproducts/", data={"target": str(remote_id), "data_product_type":
+                                                                  "photometry"},
+                      files={"file": ("back.csv", b"mjd,filter,magnitude,error\n60700.5,i,16.9,0.03\n")}, timeout=30)
+    assert upload.status_code == 201, upload.text
+
+    env = {**second_tom.env, "LOCALHOST_TOM_URL": live_server.url + "/", "LOCALHOST_TOM_USERNAME": "editor",
+           "LOCALHOST_TOM_PASSWORD": "pw-editor"}
+    command = [sys.executable, str(ROOT / "manage.py"), "share", "ztf25back", "localhost-tom", "--data", "all", "--files"]
+    first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "AT 2025back: Sent." in first.stdout
+
+    arrived = Target.objects.get(names__name="ZTF25back")
+    assert arrived.name == "AT 2025back" and (arrived.ra, arrived.dec) == (10.5, -20.25)
+    assert arrived.shared_from == "Second TOM"
+    assert {e.key: e.value for e in arrived.extras.all()} == {"host": "NGC 1"}
+    datums = ReducedDatum.objects.filter(target=arrived)
+    assert sorted(((d.bandpass, d.brightness, d.limit) for d in datums if d.data_type == "photometry"), key=str) == [
+        ("i", 16.9, None), ("r", 17.1, None), ("r", None, 20.5)]
+    assert [d.value["flux"] for d in datums if d.data_type == "spectroscopy"] == [[3.0, 4.0]]
+    assert [p.filename for p in arrived.data_products.all()] == ["back.csv"]
+    # Shared datums keep the source the second TOM gave them; the file's row is stamped with the sending TOM.
+    assert sorted(datums.values_list("source_name", flat=True)) == ["Second TOM", "peer", "peer", "peer"]
+
+    again = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Data: 0 new, 3 already there" in again.stdout and "back.csv: already there" in again.stdout
+    assert (Target.objects.filter(names__name="ZTF25back").count(), datums.count(),
+            arrived.data_products.count()) == (1, 4, 1)

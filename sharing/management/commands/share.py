@@ -16,8 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("destination", help="a key of DATA_SHARING")
         parser.add_argument("--data", choices=[c for c in DATA_CHOICES if c != "selected"], default="none")
         parser.add_argument("--list", dest="target_list", help="share every target of this list instead")
+        parser.add_argument("--files", action="store_true", help="also upload the targets' data product files")
 
-    def handle(self, *args, target=None, destination=None, data="none", target_list=None, **options):
+    def handle(self, *args, target=None, destination=None, data="none", target_list=None, files=False, **options):
         if target_list:
             lists = TargetList.objects.filter(name=target_list)
             if not lists.exists():
@@ -33,7 +34,9 @@ class Command(BaseCommand):
             targets, list_names = found, ()
         failed = 0
         for item in targets:
-            outcome = share_target(None, item, destination, data=data, lists=list_names, via="command")
+            products = list(item.data_products.values_list("pk", flat=True)) if files else ()
+            outcome = share_target(None, item, destination, data=data, lists=list_names, product_ids=products,
+                                   via="command")
             self.stdout.write(f"{item.name}: {outcome.record.get_outcome_display()}. {outcome.record.message}")
             failed += not outcome.ok
         if failed:
