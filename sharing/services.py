@@ -132,6 +132,8 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
             product_counts[status] += 1
             product_messages.append(f" {product.filename}: " + {
                 "created": "uploaded", "existing": "already there"}.get(status, "failed") + ".")
+        if products:  # the rows of a file sent come with the file (read there), not a second time as datums
+            datums = datums.exclude(data_product__in=[p.pk for p in products])
         if datums.exists():
             counts = client.send_datums(remote_id, [datum_body(d) for d in datums.iterator(chunk_size=5000)])
             sent.counts = counts

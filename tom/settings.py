@@ -37,6 +37,18 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 TOM_NAME = os.environ.get("TOM_NAME", "TOM")
 
+# Where this TOM can share to (the TOM Toolkit's setting and shape; see the README). The default is the
+# TOM itself, for trying sharing out: `make run` passes the demo admin's credentials in the environment.
+# Anything else goes in a local_settings.py; a value left as "set ... in environment" shows as not configured.
+DATA_SHARING = {
+    "localhost-tom": {
+        "DISPLAY_NAME": "This TOM (localhost)",
+        "BASE_URL": os.environ.get("LOCALHOST_TOM_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/"),
+        "USERNAME": os.environ.get("LOCALHOST_TOM_USERNAME", "set LOCALHOST_TOM_USERNAME value in environment"),
+        "PASSWORD": os.environ.get("LOCALHOST_TOM_PASSWORD", "set LOCALHOST_TOM_PASSWORD value in environment"),
+    },
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
