@@ -277,7 +277,15 @@ def validation_errors(message, check_size: bool = True) -> list[str]:
     for i, row in enumerate(tables["spectroscopy"]):
         _check_spectroscopy(out, f"spectroscopy[{i}]", row, names)
     if check_size:
-        size = len(encoded(message))
-        if size > MAX_MESSAGE_BYTES:
-            out.add("", f"the message is {size:,} bytes; one Kafka message holds at most {MAX_MESSAGE_BYTES:,}")
+        problem = size_problem(message)
+        if problem:
+            out.add("", problem)
     return out.errors
+
+
+def size_problem(message: dict) -> str:
+    """Why the message cannot go onto a topic as one Kafka message ("" when it fits)."""
+    size = len(encoded(message))
+    if size > MAX_MESSAGE_BYTES:
+        return f"the message is {size:,} bytes; one Kafka message holds at most {MAX_MESSAGE_BYTES:,}"
+    return ""
