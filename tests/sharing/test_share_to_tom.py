@@ -149,3 +149,43 @@ def test_the_second_tom_shares_back_with_its_own_command(settings, second_tom, l
     assert "Data: 0 new, 3 already there" in again.stdout and "back.csv: already there" in again.stdout
     assert (Target.objects.filter(names__name="ZTF25back").count(), datums.count(),
             arrived.data_products.count()) == (1, 4, 1)
+
+
+@pytest.fixture
+def broken_peer():
+    """A peer whose every answer is HTTP 500 (a TOM with a bug), on a loopback port."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Broken(BaseHTTPRequestHandler):
+        def _fail(self):
+            self.send_response(500)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<h1>Server Error (500)</h1>")
+
+        do_GET = do_POST = do_PATCH = _fail
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_peer_answering_500_is_a_clear_failure_on_the_page(settings, client_for, broken_peer, target):
+    from django.urls import reverse
+
+    settings.DATA_SHARING = {"broken": {"DISPLAY_NAME": "Broken TOM", "BASE_URL": broken_peer, "USERNAME": "u",
+                                        "PASSWORD": "secret-pw-123"}}
+    response = client_for("editor").post(reverse("sharing:send", args=[target.pk]),
+                                         {"destination": "broken", "scope": "matching"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "alert-danger" in body
+    assert "Looking up &#x27;SN 2024abc&#x27; failed (HTTP 500)." in body
+    assert "secret-pw-123" not in body
+    record = ShareRecord.objects.get()
+    assert record.outcome == "failed" and record.message == "Looking up 'SN 2024abc' failed (HTTP 500)."
