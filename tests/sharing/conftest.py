@@ -16,3 +16,16 @@ def second_tom(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def hermes_standin():
+    """A stand-in for Hermes' web service on a loopback port (tests/sharing/hermes_standin.py); API key
+    ``hermes-test-key``. Call ``.reset()`` before a test that counts what it received."""
+    from tests.sharing.hermes_standin import HermesStandIn
+
+    server = HermesStandIn(api_keys=("hermes-test-key",)).start()
+    try:
+        yield server
+    finally:
+        server.stop()

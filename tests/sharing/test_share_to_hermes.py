@@ -26,22 +26,11 @@ from sharing.hermes import MAX_MESSAGE_BYTES, build_messages, validation_errors
 from sharing.hermes import kafka as hermes_kafka
 from sharing.services import HermesText, share_target
 from targets.services import TargetInput, create_target
-from tests.sharing.hermes_standin import HermesStandIn
 
 pytestmark = pytest.mark.django_db
 
-API_KEY = "hermes-test-key"
+API_KEY = "hermes-test-key"  # what the hermes_standin fixture (conftest.py) accepts
 TEXT = HermesText(title="New data on SN 2024abc", message="Follow-up photometry.", authors="A. Astronomer (Obs.)")
-
-
-@pytest.fixture(scope="session")
-def hermes_standin():
-    """A stand-in for Hermes' web service on a loopback port, one for the session."""
-    server = HermesStandIn(api_keys=(API_KEY,)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(autouse=True)
