@@ -27,10 +27,10 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 run: install
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py demo
+	$(PY) manage.py migrate --noinput -v0 --skip-checks
+	$(PY) manage.py demo --skip-checks
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	LOCALHOST_TOM_USERNAME=admin LOCALHOST_TOM_PASSWORD="$$($(PY) manage.py demo --password-of admin)" \
+	LOCALHOST_TOM_USERNAME=admin LOCALHOST_TOM_PASSWORD="$$($(PY) manage.py demo --skip-checks --password-of admin)" \
 	  PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
