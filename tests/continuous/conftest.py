@@ -6,6 +6,7 @@ import itertools
 import pytest
 from django.contrib.auth.models import Permission
 
+from tests.api.conftest import api_as, forget_verified_passwords  # noqa: F401  (fixtures, for this package)
 from tests.sharing.conftest import PEER_PASSWORD, second_tom  # noqa: F401  (the fixture, for this package)
 
 SHARE_PERMS = ("view_persistentshare", "add_persistentshare", "delete_persistentshare")
