@@ -104,7 +104,7 @@ def share_to_hermes(destination: HermesDestination, user, target: Target, datums
     n = len(messages)
     text_out = (f"Published {len(published)} of {n} message{'s' * (n != 1)} to {topic} {how} "
                 f"({sent_rows} row{'s' * (sent_rows != 1)}).")
-    errors = [f"part {i} of {n}: {error}" for i, (_, error) in enumerate(outcomes, start=1) if error]
+    errors = [f"part {i} of {n}: {error.rstrip('.')}" for i, (_, error) in enumerate(outcomes, start=1) if error]
     if errors:
         text_out += f" Not published ({failed_rows} rows): " + "; ".join(errors[:3]) + "."
     if skipped:

@@ -342,6 +342,7 @@ class HermesStandIn:
         self.published: list[dict] = []
         self.uuids: list[str] = []
         self.validations = 0
+        self.accept_at_most: int | None = None  # after this many messages, answer 503 (Hermes down mid-share)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -362,6 +363,7 @@ class HermesStandIn:
             self.published.clear()
             self.uuids.clear()
             self.validations = 0
+            self.accept_at_most = None
 
     def _handler(self):
         standin = self
@@ -406,6 +408,8 @@ class HermesStandIn:
                     return self.reply(401, {"detail": "Invalid token."})
                 if errors:
                     return self.reply(400, errors)
+                if standin.accept_at_most is not None and len(standin.received) >= standin.accept_at_most:
+                    return self.reply(503, b"<h1>503 Service Unavailable</h1>")
                 if len(json.dumps(published).encode("utf-8")) > KAFKA_MESSAGE_LIMIT:
                     # Hermes' write to Kafka fails (MSG_SIZE_TOO_LARGE) and the view errors out.
                     return self.reply(500, b"<h1>Server Error (500)</h1>")

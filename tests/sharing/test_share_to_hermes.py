@@ -381,3 +381,23 @@ def test_broker_settings_from_the_environment_are_read_as_people_write_them(sett
     assert local.configured and not local.broker_auth and not local.via_api
     assert not unset.configured and unset.broker_auth  # empty means the default: sign in, so credentials are needed
     assert wrong.problems == ("BROKER_URL 'http://127.0.0.1:9092/' is not a kafka:// URL.",)
+
+
+def test_building_messages_costs_the_same_few_queries_for_any_number_of_rows(via_api, users, long_light_curve,
+                                                                             django_assert_max_num_queries):
+    datums = ReducedDatum.objects.filter(target=long_light_curve).order_by("timestamp", "id")
+    with django_assert_max_num_queries(3):
+        messages = build_messages(destination(via_api), users["editor"], long_light_curve, datums, TEXT)
+    assert sum(len(m["data"]["photometry"]) for m in messages) == 8000
+
+
+def test_hermes_failing_midway_keeps_what_was_published_and_counts_the_rest_as_failed(via_api, users,
+                                                                                     long_light_curve, hermes_standin):
+    hermes_standin.accept_at_most = 1
+    outcome = share_target(users["editor"], long_light_curve, via_api, data="photometry", hermes=TEXT)
+    record = outcome.record
+    assert record.outcome == "partial"
+    first = len(hermes_standin.received[0]["data"]["photometry"])
+    assert (record.created_count, record.failed_count) == (first, 8000 - first)
+    assert record.message_ids == hermes_standin.uuids and len(record.message_ids) == 1
+    assert "Published 1 of 3 messages" in record.message and "part 2 of 3: Hermes answered HTTP 503; the message was not published; part 3" in record.message
