@@ -68,7 +68,9 @@ def create(request, target: Target):
         error = " ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items())
     context = create_context(request, target, form)
     context["error"] = error
-    return render(request, "sharing/partials/create_persistent_share.html", context, status=400)
+    # htmx swaps only 2xx answers: the form comes back with its error inline; a plain POST gets a 400.
+    return render(request, "sharing/partials/create_persistent_share.html", context,
+                  status=200 if request.htmx else 400)
 
 
 @target_view("change")
