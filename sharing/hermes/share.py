@@ -102,8 +102,8 @@ def share_to_hermes(destination: HermesDestination, user, target: Target, datums
         raise SharingError(f"Nothing was published to {topic}: {outcomes[0][1]}")
     skipped = datums.exclude(data_type__in=SENT_TYPES).count()
     n = len(messages)
-    text_out = (f"Published {len(published)} of {n} message{'s' * (n != 1)} to {topic} {how} "
-                f"({sent_rows} row{'s' * (sent_rows != 1)}).")
+    counted = f"{len(published)} of {n} messages" if n > 1 else "1 message"
+    text_out = f"Published {counted} to {topic} {how} ({sent_rows} row{'s' * (sent_rows != 1)})."
     errors = [f"part {i} of {n}: {error.rstrip('.')}" for i, (_, error) in enumerate(outcomes, start=1) if error]
     if errors:
         text_out += f" Not published ({failed_rows} rows): " + "; ".join(errors[:3]) + "."

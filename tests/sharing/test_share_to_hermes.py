@@ -71,6 +71,7 @@ def test_photometry_with_a_limit_and_a_spectrum_are_accepted_through_the_api(via
     record = outcome.record
     assert record.outcome == "sent", record.message
     assert (record.created_count, record.existing_count, record.failed_count) == (4, 0, 0)
+    assert record.message == "Published 1 message to hermes.test through Hermes (4 rows)."
     assert record.message_ids == hermes_standin.uuids and len(record.message_ids) == 1
     assert hermes_standin.validations == 1  # Hermes checked it before it was published
 
