@@ -68,7 +68,7 @@ class HermesOutcome:
     targets_created: list[str] = field(default_factory=list)
 
 
-def hermes_alert_handler(alert, metadata) -> HermesOutcome:
+def _content(alert) -> dict:
     content = getattr(alert, "content", alert)
     if isinstance(content, (bytes, str)):
         try:
@@ -77,8 +77,30 @@ def hermes_alert_handler(alert, metadata) -> HermesOutcome:
             raise BadMessage(f"not a Hermes message: the value is not JSON ({exc}).") from None
     if not isinstance(content, dict):
         raise BadMessage("not a Hermes message: the value is not a JSON object.")
+    return content
+
+
+def hermes_alert_handler(alert, metadata) -> HermesOutcome:
+    content = _content(alert)
     topic = getattr(metadata, "topic", None) or str(content.get("topic") or "")
     return ingest_hermes_message(content, topic=topic, message_id=message_id_of(metadata, content))
+
+
+def hermes_batch_handler(items) -> list[HermesOutcome]:
+    """``[(alert, metadata), ...]`` in one go: readstreams calls this for a batch instead of the handler.
+
+    The same result as calling ``hermes_alert_handler`` on each, for a fraction of the cost: one
+    name query and one id check for the batch, and each target's rows saved together.
+    """
+    batch = []
+    for alert, metadata in items:
+        content = _content(alert)
+        topic = getattr(metadata, "topic", None) or str(content.get("topic") or "")
+        batch.append((content, topic, message_id_of(metadata, content)))
+    return ingest_hermes_messages(batch)
+
+
+hermes_alert_handler.handle_batch = hermes_batch_handler
 
 
 def message_id_of(metadata, content: dict) -> uuid.UUID | None:
@@ -104,17 +126,27 @@ def source_location(message_id: uuid.UUID | None) -> str:
     return f"{base}/api/v0/query/message/{message_id}/"
 
 
-def _claim(message_id: uuid.UUID, topic: str) -> bool:
-    """Record the message as ingested; False when it already was (one statement, no read first)."""
+def _claim(ids: list[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
+    """Record messages as ingested; returns the ids that were not already (one read, one insert)."""
+    if not ids:
+        return set()
     table = connection.ops.quote_name(IngestedMessage._meta.db_table)
     id_field = IngestedMessage._meta.get_field("message_id")
-    created_field = IngestedMessage._meta.get_field("created")
-    sql = (f"INSERT INTO {table} (message_id, topic, created) VALUES (%s, %s, %s) "
-           "ON CONFLICT (message_id) DO NOTHING")
+    prepared = {message_id: id_field.get_db_prep_value(message_id, connection) for message_id, _ in ids}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [id_field.get_db_prep_value(message_id, connection), topic[:249],
-                             created_field.get_db_prep_value(dj_timezone.now(), connection)])
-        return cursor.rowcount == 1
+        cursor.execute(f"SELECT message_id FROM {table} WHERE message_id IN ({', '.join(['%s'] * len(prepared))})",
+                       list(prepared.values()))
+        known = {id_field.to_python(row[0]) for row in cursor.fetchall()}
+        new = {}
+        for message_id, topic in ids:
+            if message_id not in known:
+                new.setdefault(message_id, topic)
+        if new:
+            now = IngestedMessage._meta.get_field("created").get_db_prep_value(dj_timezone.now(), connection)
+            cursor.executemany(f"INSERT INTO {table} (message_id, topic, created) VALUES (%s, %s, %s) "
+                               "ON CONFLICT (message_id) DO NOTHING",
+                               [(prepared[m], t[:249], now) for m, t in new.items()])
+    return set(new)
 
 
 def observation_time(value) -> datetime:
@@ -159,20 +191,51 @@ def _row_datum(row, data_type: str, source_name: str, location: str) -> tuple[st
         raise RowError(f"{exc.field}: {exc.message}") from None
 
 
-def _matching_targets(names: set[str], table: dict[str, dict]) -> dict[str, Target]:
-    """Message target name -> our target, by name or by the aliases its ``targets`` entry lists: one query."""
-    wanted: dict[str, list[str]] = {}
-    for name in names:
-        keys = [simplify_name(name)]
-        aliases = (table.get(name) or {}).get("aliases") or []
-        if isinstance(aliases, list):
-            keys += [simplify_name(str(a)) for a in aliases if a]
-        wanted[name] = [k for k in keys if k]
-    all_keys = {k for keys in wanted.values() for k in keys}
-    found = {row.key: row.target for row in
-             TargetName.objects.filter(key__in=all_keys).select_related("target")} if all_keys else {}
-    return {name: next(found[k] for k in keys if k in found) for name, keys in wanted.items()
-            if any(k in found for k in keys)}
+_CONVERTERS: dict[str, list] = {}
+
+
+def _targets_by_key(keys: set[str]) -> dict[str, Target]:
+    """Our targets whose name or an alias simplifies to one of ``keys``, in one indexed query.
+
+    Plain SQL over the names' unique index, the targets built with ``Target.from_db``: for a message
+    of a few rows, compiling the equivalent ORM query (a join, every target column) cost several
+    times more than running it.
+    """
+    if not keys:
+        return {}
+    qn = connection.ops.quote_name
+    columns = [f.column for f in Target._meta.concrete_fields]
+    attnames = [f.attname for f in Target._meta.concrete_fields]
+    keys = sorted(keys)
+    sql = (f"SELECT n.{qn('key')}, {', '.join('t.' + qn(c) for c in columns)} "
+           f"FROM {qn(TargetName._meta.db_table)} n JOIN {qn(Target._meta.db_table)} t ON t.{qn('id')} = n."
+           f"{qn('target_id')} WHERE n.{qn('key')} IN ({', '.join(['%s'] * len(keys))})")
+    converters = _CONVERTERS.get(connection.alias)
+    if converters is None:  # what the ORM would apply to each column (the backend's, then the field's own)
+        converters = _CONVERTERS[connection.alias] = []
+        for index, f in enumerate(Target._meta.concrete_fields, start=1):
+            col = f.get_col(Target._meta.db_table)
+            for convert in connection.ops.get_db_converters(col) + f.get_db_converters(connection):
+                converters.append((index, convert, col))
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, keys)
+        for row in cursor.fetchall():
+            if converters:
+                row = list(row)
+                for index, convert, col in converters:
+                    row[index] = convert(row[index], col, connection)
+            found[row[0]] = Target.from_db(connection.alias, attnames, row[1:])
+    return found
+
+
+def _name_keys(name: str, table: dict[str, dict]) -> list[str]:
+    """The keys a row's ``target_name`` may match: its own, then the aliases its ``targets`` entry lists."""
+    keys = [simplify_name(name)]
+    aliases = (table.get(name) or {}).get("aliases") or []
+    if isinstance(aliases, list):
+        keys += [simplify_name(str(a)) for a in aliases if a]
+    return [k for k in keys if k]
 
 
 def _number(entry: dict, key: str):
@@ -228,9 +291,7 @@ def _create_targets(names: set[str], table: dict[str, dict], topic: str, submitt
     return created
 
 
-def ingest_hermes_message(message: dict, *, topic: str, message_id: uuid.UUID | None = None) -> HermesOutcome:
-    """Store a Hermes message's photometry and inline spectra on the matching targets, once per message id."""
-    outcome = HermesOutcome(message_id=str(message_id or ""))
+def _sections(message: dict) -> dict[str, list]:
     data = message.get("data") if isinstance(message.get("data"), dict) else None
     if data is None:
         raise BadMessage("not a Hermes message: 'data' is missing or not an object.")
@@ -240,49 +301,88 @@ def ingest_hermes_message(message: dict, *, topic: str, message_id: uuid.UUID | 
         if not isinstance(value, list):
             raise BadMessage(f"not a Hermes message: data.{key} is not a list.")
         sections[key] = value
-    table = {str(t.get("name")).strip(): t for t in sections["targets"] if isinstance(t, dict) and t.get("name")}
-    source_name = f"Hermes:{topic}"[:100]
-    location = source_location(message_id)
+    return sections
 
+
+def ingest_hermes_message(message: dict, *, topic: str, message_id: uuid.UUID | None = None) -> HermesOutcome:
+    """Store a Hermes message's photometry and inline spectra on the matching targets, once per message id."""
+    return ingest_hermes_messages([(message, topic, message_id)])[0]
+
+
+def ingest_hermes_messages(batch: list[tuple[dict, str, uuid.UUID | None]]) -> list[HermesOutcome]:
+    """``ingest_hermes_message`` for several messages at once, in one transaction."""
+    parsed = [(message, topic, message_id, _sections(message)) for message, topic, message_id in batch]
+    outcomes = [HermesOutcome(message_id=str(message_id or "")) for _, _, message_id, _ in parsed]
     # No savepoint of its own inside readstreams' batch transaction: a failure rolls the batch back anyway.
     with transaction.atomic(savepoint=False):
-        if message_id is not None and not _claim(message_id, topic):
-            outcome.duplicate = True
-            logger.debug("%s: message %s was already ingested; skipped.", source_name, message_id)
-            return outcome
-        rows: list[tuple[str, str, dict]] = []  # (label, target name, datum)
-        for data_type, section in (("photometry", "photometry"), ("spectroscopy", "spectroscopy")):
-            for number, row in enumerate(sections[section], start=1):
-                label = f"{section} row {number}"
-                try:
-                    name, datum = _row_datum(row, data_type, source_name, location)
-                except RowError as exc:
-                    outcome.skipped.append(f"{label}: {exc}")
+        fresh = _claim([(message_id, topic) for _, topic, message_id, _ in parsed if message_id is not None])
+        work = []  # (index, message, topic, message_id, sections, table)
+        for index, (message, topic, message_id, sections) in enumerate(parsed):
+            if message_id is not None:
+                if message_id not in fresh:
+                    outcomes[index].duplicate = True
+                    logger.debug("Hermes:%s: message %s was already ingested; skipped.", topic, message_id)
                     continue
-                rows.append((label, name, datum))
-        names = {name for _, name, _ in rows}
-        targets = _matching_targets(names, table) if names else {}
-        unknown = names - targets.keys()
-        if unknown and getattr(settings, "ALERT_STREAMS_CREATE_TARGETS", False):
-            targets.update(_create_targets(unknown, table, topic, str(message.get("submitter") or ""), outcome))
-        by_target: dict[int, tuple[Target, list[dict]]] = {}
-        for label, name, datum in rows:
-            target = targets.get(name)
-            if target is None:
-                outcome.skipped.append(f"{label}: no target named {name!r} (or with its aliases).")
-                continue
-            by_target.setdefault(target.pk, (target, []))[1].append(datum)
-        stream_message = f"{topic} {message_id or ''}".strip()
-        for target, datums in by_target.values():
-            result = save_datums(target, datums, origin=Origin.STREAM, stream_message=stream_message)
-            outcome.created += result.created
-            outcome.existing += result.existing
+                fresh.discard(message_id)  # the same message twice in one batch: the second is a duplicate
+            table = {str(t.get("name")).strip(): t for t in sections["targets"]
+                     if isinstance(t, dict) and t.get("name")}
+            work.append((index, message, topic, message_id, sections, table))
 
-    for reason in outcome.skipped[:MAX_LOGGED_ROWS]:
-        logger.warning("%s message %s: %s", source_name, message_id, reason)
-    if len(outcome.skipped) > MAX_LOGGED_ROWS:
-        logger.warning("%s message %s: %d more rows skipped.", source_name, message_id,
-                       len(outcome.skipped) - MAX_LOGGED_ROWS)
-    logger.debug("%s message %s: %d datums new, %d already stored.", source_name, message_id, outcome.created,
-                 outcome.existing)
-    return outcome
+        rows = []  # (message index, label, target name, datum)
+        wanted_keys: dict[tuple[int, str], list[str]] = {}
+        for index, message, topic, message_id, sections, table in work:
+            source_name, location = f"Hermes:{topic}"[:100], source_location(message_id)
+            for section in ("photometry", "spectroscopy"):
+                for number, row in enumerate(sections[section], start=1):
+                    label = f"{section} row {number}"
+                    try:
+                        name, datum = _row_datum(row, section, source_name, location)
+                    except RowError as exc:
+                        outcomes[index].skipped.append(f"{label}: {exc}")
+                        continue
+                    rows.append((index, label, name, datum))
+                    if (index, name) not in wanted_keys:
+                        wanted_keys[index, name] = _name_keys(name, table)
+        found = _targets_by_key({k for keys in wanted_keys.values() for k in keys})
+        targets: dict[tuple[int, str], Target] = {}
+        for (index, name), keys in wanted_keys.items():
+            match = next((found[k] for k in keys if k in found), None)
+            if match is not None:
+                targets[index, name] = match
+        if getattr(settings, "ALERT_STREAMS_CREATE_TARGETS", False):
+            for index, message, topic, message_id, sections, table in work:
+                unknown = {name for (i, name) in wanted_keys if i == index and (i, name) not in targets}
+                for name, target in _create_targets(unknown, table, topic, str(message.get("submitter") or ""),
+                                                    outcomes[index]).items():
+                    targets[index, name] = target
+                    for (other, other_name), keys in wanted_keys.items():  # later messages about it find it
+                        if (other, other_name) not in targets and simplify_name(name) in keys:
+                            targets[other, other_name] = target
+
+        by_target: dict[int, tuple[Target, list, list]] = {}  # pk -> (target, datums, message indexes)
+        for index, label, name, datum in rows:
+            target = targets.get((index, name))
+            if target is None:
+                outcomes[index].skipped.append(f"{label}: no target named {name!r} (or with its aliases).")
+                continue
+            entry = by_target.setdefault(target.pk, (target, [], []))
+            entry[1].append(datum)
+            entry[2].append(index)
+        for target, datums, indexes in by_target.values():
+            ids = list(dict.fromkeys(str(parsed[i][2] or "") for i in indexes))
+            topic = parsed[indexes[0]][1]
+            stream_message = f"{topic} {ids[0]}" + (f" +{len(ids) - 1} more" if len(ids) > 1 else "")
+            result = save_datums(target, datums, origin=Origin.STREAM, stream_message=stream_message.strip())
+            for index, status in zip(indexes, result.statuses):
+                if status == "created":
+                    outcomes[index].created += 1
+                else:
+                    outcomes[index].existing += 1
+
+    for outcome, (_, topic, message_id, _) in zip(outcomes, parsed):
+        for reason in outcome.skipped[:MAX_LOGGED_ROWS]:
+            logger.warning("Hermes:%s message %s: %s", topic, message_id, reason)
+        if len(outcome.skipped) > MAX_LOGGED_ROWS:
+            logger.warning("Hermes:%s message %s: %d more rows skipped.", topic, message_id,
+                           len(outcome.skipped) - MAX_LOGGED_ROWS)
+    return outcomes

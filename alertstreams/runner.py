@@ -11,7 +11,9 @@ Guarantees, in order of importance:
   are handled one at a time, each retried a bounded number of times; a
   message that still fails is kept as a ``DeadLetter`` and skipped.
 - **A dead broker is noticed and retried with backoff**, and the log says so.
-- **SIGTERM / SIGINT** finish the current message, commit, and return.
+- **SIGTERM / SIGINT** finish the current message (or batch, for a handler
+  that takes batches: at most ``BATCH_SIZE`` messages, well under a second),
+  commit, and return.
 
 All streams are read from one thread, in turn: handlers write to one
 database, and SQLite takes one writer at a time anyway.
@@ -176,14 +178,24 @@ class Runner:
         dead_before = self.progress.dead_letters
         try:
             with transaction.atomic():
-                for message in batch:
-                    if self.stopping:
-                        break
+                i = 0
+                while i < len(batch) and not self.stopping:
+                    message = batch[i]
+                    rule = conn.stream.rule_for(message.topic)
                     if message.decode_error:  # no attempt can help: set aside without failing the batch
                         self._dead_letter(conn, message, message.decode_error, 1)
+                        run = [message]
+                    elif rule is not None and rule.handler.batch is not None:
+                        run = [message]  # the following messages of the same handler, handed over together
+                        while (i + len(run) < len(batch) and not batch[i + len(run)].decode_error
+                               and conn.stream.rule_for(batch[i + len(run)].topic) is rule):
+                            run.append(batch[i + len(run)])
+                        rule.handler.batch([(m.alert, m.metadata) for m in run])
                     else:
                         self._handle(conn, message)
-                    done.append(message)
+                        run = [message]
+                    done.extend(run)
+                    i += len(run)
         except Exception:  # noqa: BLE001 - any handler failure: retry the messages one by one
             _reset_connection()
             self.progress.dead_letters = dead_before  # rolled back with the batch

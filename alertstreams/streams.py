@@ -74,6 +74,9 @@ class Handler:
     path: str
     function: Callable
     two_arguments: bool = True
+    # ``function.handle_batch([(alert, metadata), ...])``, when the handler offers it: readstreams then
+    # hands it a whole batch at once (the Hermes handler does, to save per-message database work).
+    batch: Callable | None = None
 
     @classmethod
     def load(cls, path: str, key: str) -> "Handler":
@@ -91,7 +94,7 @@ class Handler:
             two = len(positional) != 1 or positional[0].kind == positional[0].VAR_POSITIONAL
         except (TypeError, ValueError):
             two = True
-        return cls(path, function, two)
+        return cls(path, function, two, getattr(function, "handle_batch", None))
 
     def __call__(self, alert, metadata):
         # tom-alertstreams' GCN and ANTARES handlers take the message alone

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from hop.models import JSONBlob
 
-from alertstreams.hermes import hermes_alert_handler, ingest_hermes_message
+from alertstreams.hermes import hermes_alert_handler, hermes_batch_handler, ingest_hermes_message
 from alertstreams.models import IngestedMessage
 from alertstreams.runner import BadMessage
 from dataproducts.models import Ingest, Origin, ReducedDatum
@@ -153,7 +153,37 @@ def test_matching_costs_the_same_queries_whatever_the_number_of_targets(users, d
         create_target(users["superuser"], sidereal(name))
     rows = [photometry_row(name, n) for n, name in enumerate(names)]
     message = hermes_message(names[0], rows, targets=[{"name": n, "aliases": [n + " alias"]} for n in names])
-    # claim + one name query + per target: ingest row, insert, savepoint (save_datums' own transaction)
-    with django_assert_max_num_queries(2 + 20 * 4):
+    # id check + id insert + one name query; per target: savepoint, ingest row, insert (save_datums)
+    with django_assert_max_num_queries(3 + 20 * 4):
         outcome = ingest_hermes_message(message, topic="hermes.test", message_id=uuid.uuid4())
     assert outcome.created == 20
+
+
+def test_matched_targets_are_whole_target_objects(target):
+    from alertstreams.hermes import _targets_by_key
+
+    found = _targets_by_key({"sn2024abc", "at2024abc", "nosuchkey"})
+    assert set(found) == {"sn2024abc", "at2024abc"}
+    same = Target.objects.get(pk=target.pk)
+    for field in Target._meta.concrete_fields:
+        assert getattr(found["at2024abc"], field.attname) == getattr(same, field.attname), field.name
+
+
+def test_a_batch_gives_what_message_by_message_gives_with_each_target_saved_once(users, target,
+                                                                                 django_assert_max_num_queries):
+    other = create_target(users["superuser"], sidereal("AT 2026two"))
+    ids = [uuid.uuid4() for _ in range(6)]
+    items = []
+    for n, message_id in enumerate(ids):
+        name = "SN 2024abc" if n % 2 else "AT 2026two"
+        items.append((JSONBlob(content=hermes_message(name, [photometry_row(name, n * 10 + r) for r in range(3)])),
+                      metadata("hermes.test", message_id)))
+    items.append(items[0])  # redelivered within the same batch
+    with django_assert_max_num_queries(3 + 2 * 4):  # the id check and insert, names, then per target
+        outcomes = hermes_batch_handler(items)
+    assert [o.created for o in outcomes] == [3] * 6 + [0] and outcomes[-1].duplicate
+    assert target.reduced_data.count() == 9 and other.reduced_data.count() == 9
+    assert {d.source_location for d in target.reduced_data.all()} == {
+        f"https://hermes.lco.global/api/v0/query/message/{i}/" for i in ids[1::2]}
+    again = hermes_batch_handler(items)
+    assert all(o.duplicate for o in again)

@@ -1,0 +1,171 @@
+"""Benchmark of ``manage.py readstreams`` catching up a Hermes backlog on a large database.
+
+Usage::
+
+    .venv/bin/python bench/streams.py [--messages 20000] [--rows 10] [--targets 100000] [--cores 1]
+
+It builds a throwaway TOM (SQLite) with N sidereal targets (raw executemany;
+10% also have an alias), starts a real Kafka-protocol broker on loopback
+(librdkafka's mock cluster, as the tests do), publishes the messages with
+hop-client exactly as Hermes writes them (JSON value; ``_id``, ``_format``,
+``title``, ``_sender`` headers), each with ``--rows`` photometry rows for one
+target picked at random (a fifth of them named by an alias), then runs
+``manage.py readstreams --until-end`` as its own process (pinned to
+``--cores`` cores with taskset when available) and prints messages per
+second, from the command's own line (reading only) and from the wall clock
+(including Django's start). Finally it checks every datum arrived once.
+
+The goal (issue #7): at least 2,000 messages a second on one core with
+100,000 targets in the database.
+
+This is a script that prints figures, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--rows", type=int, default=10, help="photometry rows per message")
+    parser.add_argument("--targets", type=int, default=100_000)
+    parser.add_argument("--cores", type=int, default=1, help="cores readstreams may use (taskset); 0: no pinning")
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()
+
+
+def setup_django(data_dir: Path) -> None:
+    os.environ["TOM_DATA_DIR"] = str(data_dir)
+    os.environ["STATIC_ROOT"] = str(data_dir / "staticfiles")
+    os.environ["MEDIA_ROOT"] = str(data_dir / "media")
+    os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'tom.sqlite3'}"  # never the developer's database
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tom.settings"
+    os.environ["HOP_AUTOMATIC_OFFLOAD"] = "false"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def build_targets(n: int, rng: random.Random) -> list[tuple[str, str | None]]:
+    """n targets with their primary names (and 10% an alias) by raw executemany; returns (name, alias) pairs."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench.targets import insert_sql, row_template
+    from targets.models import Target, TargetName
+    from targets.names import simplify_name
+
+    t_given = {"id", "name", "type", "ra", "dec", "created", "modified"}
+    t_cols, t_defaults = row_template(Target, t_given)
+    t_sql = insert_sql(Target, ["id", "name", "type", "ra", "dec", "created", "modified", *t_cols])
+    n_given = {"id", "target_id", "name", "key", "primary", "created", "modified"}
+    n_cols, n_defaults = row_template(TargetName, n_given)
+    n_sql = insert_sql(TargetName, ["target_id", "name", "key", "primary", "created", "modified", *n_cols])
+    when = connection.ops.adapt_datetimefield_value(timezone.now())
+    pairs, targets, names = [], [], []
+    for i in range(n):
+        name = f"AT 2026b{i:06d}"
+        alias = f"ZTF26b{i:07d}" if rng.random() < 0.10 else None
+        targets.append((i + 1, name, "SIDEREAL", rng.uniform(0, 359.9), rng.uniform(-89, 89), when, when, *t_defaults))
+        names.append((i + 1, name, simplify_name(name), True, when, when, *n_defaults))
+        if alias:
+            names.append((i + 1, alias, simplify_name(alias), False, when, when, *n_defaults))
+        pairs.append((name, alias))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(t_sql, targets)
+        cursor.executemany(n_sql, names)
+    connection.close()
+    return pairs
+
+
+def publish(broker, topic: str, messages: int, rows: int, pairs, rng: random.Random) -> None:
+    from hop import Stream
+    from hop.models import JSONBlob
+
+    with Stream(auth=False).open(broker.topic_url(topic), "w", automatic_offload=False) as producer:
+        for m in range(messages):
+            name, alias = pairs[rng.randrange(len(pairs))]
+            called = alias if alias and m % 5 == 0 else name
+            photometry = [{"target_name": called, "date_obs": f"2026-03-{1 + (m * rows + r) % 28:02d}T"
+                           f"{r % 24:02d}:{m % 60:02d}:{(m // 60) % 60:02d}Z", "telescope": "LCO 1m",
+                           "instrument": "Sinistro", "bandpass": "griz"[r % 4], "brightness": 15 + rng.random() * 5,
+                           "brightness_error": 0.05, "brightness_unit": "AB mag"} for r in range(rows)]
+            message = {"title": f"Photometry of {called}", "topic": topic, "submitter": "bench",
+                       "authors": "Bench", "message_text": "", "data": {
+                           "targets": [{"name": called, "ra": 10.0, "dec": 20.0}], "photometry": photometry}}
+            producer.write(JSONBlob(content=message), headers=[("title", message["title"].encode()),
+                                                               ("_sender", b"bench")])
+
+
+def main() -> None:
+    args = parse_args()
+    rng = random.Random(args.seed)
+    scratch = tempfile.TemporaryDirectory(prefix="tom-bench-streams-")
+    data_dir = Path(scratch.name)
+    from tests.kafka.fixtures import Broker, start_broker, stop_broker
+
+    broker: Broker = start_broker()
+    try:
+        setup_django(data_dir)
+        t0 = time.perf_counter()
+        pairs = build_targets(args.targets, rng)
+        print(f"{args.targets:,} targets built in {time.perf_counter() - t0:.1f} s")
+        topic = Broker.new_topic("hermes.bench")
+        t0 = time.perf_counter()
+        publish(broker, topic, args.messages, args.rows, pairs, rng)
+        print(f"{args.messages:,} Hermes messages of {args.rows} rows published in {time.perf_counter() - t0:.1f} s")
+
+        streams = [{"ACTIVE": True, "NAME": "alertstreams.streams.HopskotchAlertStream", "OPTIONS": {
+            "URL": broker.url, "GROUP_ID": "bench", "START_POSITION": "EARLIEST",
+            "TOPIC_HANDLERS": {topic: "alertstreams.hermes.hermes_alert_handler"}}}]
+        env = {**os.environ, "ALERT_STREAMS_JSON": json.dumps(streams)}
+        command = [sys.executable, str(ROOT / "manage.py"), "readstreams", "--until-end", "--progress-seconds", "5"]
+        if args.cores and shutil.which("taskset"):
+            command = ["taskset", "-c", ",".join(str(c) for c in range(args.cores)), *command]
+        print("running:", " ".join(command[command.index(sys.executable):] if sys.executable in command else command))
+        t0 = time.perf_counter()
+        result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        print(result.stdout.strip())
+        if result.returncode:
+            print(result.stderr[-3000:])
+            raise SystemExit("readstreams failed")
+        line = re.search(r"Stopped: (\d+) messages in ([\d.]+) s", result.stdout)
+        handled, seconds = int(line[1]), float(line[2])
+
+        from alertstreams.models import DeadLetter, IngestedMessage
+        from dataproducts.models import ReducedDatum
+
+        datums = ReducedDatum.objects.count()
+        print(f"stored: {datums:,} datums (expected {args.messages * args.rows:,}), "
+              f"{IngestedMessage.objects.count():,} messages, {DeadLetter.objects.count()} dead letters")
+        pinned = f"{args.cores} core(s)" if args.cores and shutil.which("taskset") else "unpinned"
+        print(f"readstreams ({pinned}, {args.targets:,} targets): {handled / seconds:,.0f} messages/s "
+              f"({handled * args.rows / seconds:,.0f} rows/s) reading; "
+              f"{handled / wall:,.0f} messages/s counting the process start ({wall:.1f} s)")
+        print("goal: 2,000 messages/s")
+    finally:
+        stop_broker(broker)
+        scratch.cleanup()
+
+
+if __name__ == "__main__":
+    main()
