@@ -150,3 +150,23 @@ def test_data_received_from_the_destination_are_not_sent_back(immediate, to_seco
     assert (share.peer_name, share.skipped_count, share.sent_count) == ("Second TOM", 3, 2)
     assert remote_count(to_second, target.name) == before + 2
     assert ShareRecord.objects.filter(via="continuous").count() == 1  # nothing sent for the echo-only batch
+
+
+def test_deliver_shares_sends_what_a_killed_worker_left_half_sent(immediate, to_second, sharer, target):
+    from django.core.management import call_command
+
+    share = create_persistent_share(sharer, target, "second")
+    before = remote_count(to_second, target.name)
+    settings_tasks = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django.test import override_settings
+
+    with override_settings(TASKS=settings_tasks):  # queued, then the worker "dies" holding the claim
+        save_datums(target, photometry(4), origin="manual")
+    Delivery.objects.filter(share=share).update(status="sending", claim="dead-worker",
+                                                claimed_at=timezone.now() - delivery.CLAIM_TIMEOUT / 2)
+    call_command("deliver_shares")
+    assert Delivery.objects.get(share=share).status == "sending"  # still within the dead worker's claim
+    Delivery.objects.filter(share=share).update(claimed_at=timezone.now() - delivery.CLAIM_TIMEOUT * 2)
+    call_command("deliver_shares")
+    assert Delivery.objects.get(share=share).status == "sent"
+    assert remote_count(to_second, target.name) == before + 4
