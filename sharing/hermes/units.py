@@ -44,6 +44,11 @@ def _astropy(text: str):
         return None
 
 
+def _factor(unit, target) -> float:
+    # astropy's scale carries float noise (m -> nm is 999999999.9999999): 15 significant digits are exact here.
+    return float(f"{unit.to(target):.15g}")
+
+
 @lru_cache(maxsize=256)
 def flux(text: str) -> tuple[str, float | None]:
     """``(hermes_unit, factor)`` for a flux density; ``(text, None)`` when Hermes has no such unit."""
@@ -54,7 +59,7 @@ def flux(text: str) -> tuple[str, float | None]:
     if unit is not None:
         for name, target in ((MJY, u.mJy), (FLAMBDA, _FLAMBDA_UNIT)):
             try:
-                return name, float(unit.to(target))
+                return name, _factor(unit, target)
             except u.UnitConversionError:
                 continue
     return text, None
@@ -86,7 +91,7 @@ def wavelength(text: str) -> tuple[str, float | None]:
             return name, 1.0
     for name, target in (("nm", u.nm), ("Hz", u.Hz)):
         try:
-            return name, float(unit.to(target))
+            return name, _factor(unit, target)
         except u.UnitConversionError:
             continue
     return text, None

@@ -402,3 +402,28 @@ def test_hermes_failing_midway_keeps_what_was_published_and_counts_the_rest_as_f
     assert (record.created_count, record.failed_count) == (first, 8000 - first)
     assert record.message_ids == hermes_standin.uuids and len(record.message_ids) == 1
     assert "Published 1 of 3 messages" in record.message and "part 2 of 3: Hermes answered HTTP 503; the message was not published; part 3" in record.message
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    ("", ("AB mag", 1.0)), ("ABmag", ("AB mag", 1.0)), ("mag(AB)", ("AB mag", 1.0)), ("Vega", ("Vega mag", 1.0)),
+    ("mJy", ("mJy", 1.0)), ("Jy", ("mJy", 1000.0)), ("erg / (Angstrom s cm2)", ("erg / s / cm² / Å", 1.0)),
+    ("W / (m2 nm)", ("erg / s / cm² / Å", 100.0)), ("counts", ("counts", None)),
+])
+def test_photometry_units_map_to_the_four_hermes_takes(ours, theirs):
+    from sharing.hermes import units
+
+    name, factor = units.photometry(ours)
+    assert (name, factor if factor is None else pytest.approx(factor)) == (theirs[0], theirs[1])
+
+
+def test_a_spectrum_in_other_units_is_converted(via_api, users, target, hermes_standin):
+    save_datums(target, [parse_datum({"data_type": "spectroscopy", "timestamp": "2024-03-04T05:00:00",
+                                      "instrument": "NIRSpec", "value": {
+                                          "flux": [2.0, 4.0], "error": [0.5, 0.5], "wavelength": [1.5, 2.5],
+                                          "flux_units": "Jy", "wavelength_units": "m"}})], origin="manual")
+    outcome = share_target(users["editor"], target, via_api, data="all")
+    assert outcome.record.outcome == "sent", outcome.record.message
+    spectrum = hermes_standin.received[0]["data"]["spectroscopy"][0]
+    assert (spectrum["flux_units"], spectrum["flux_type"], spectrum["wavelength_units"]) == ("mJy", "Fν", "nm")
+    assert spectrum["flux"] == [2000.0, 4000.0] and spectrum["flux_error"] == [500.0, 500.0]
+    assert spectrum["wavelength"] == [1.5e9, 2.5e9]
