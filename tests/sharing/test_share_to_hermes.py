@@ -427,3 +427,18 @@ def test_a_spectrum_in_other_units_is_converted(via_api, users, target, hermes_s
     assert (spectrum["flux_units"], spectrum["flux_type"], spectrum["wavelength_units"]) == ("mJy", "Fν", "nm")
     assert spectrum["flux"] == [2000.0, 4000.0] and spectrum["flux_error"] == [500.0, 500.0]
     assert spectrum["wavelength"] == [1.5e9, 2.5e9]
+
+
+def test_files_and_other_kinds_of_data_are_said_not_sent_without_failing_the_share(via_api, users, data_product,
+                                                                                  hermes_standin):
+    target = data_product.target
+    save_datums(target, [parse_datum({"data_type": "astrometry", "timestamp": "2024-04-01T00:00:00",
+                                      "value": {"ra": 150.0001, "dec": 2.5001}})], origin="manual")
+    outcome = share_target(users["editor"], target, via_api, data="all", product_ids=[data_product.pk])
+    record = outcome.record
+    assert record.outcome == "sent", record.message
+    assert (record.created_count, record.failed_count) == (3, 0)
+    assert record.message == ("Published 1 message to hermes.test through Hermes (3 rows). 1 datum of other kinds "
+                              "than photometry and spectra not sent. Data product files are not sent to Hermes "
+                              "(1 not sent).")
+    assert [r["telescope"] for r in hermes_standin.received[0]["data"]["photometry"]] == ["LCO-1m"] * 3
