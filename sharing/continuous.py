@@ -19,7 +19,7 @@ from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from dataproducts.models import ReducedDatum
 from targets.models import Target
@@ -94,9 +94,14 @@ def queue_new_data(sender, target: Target, ingest, count: int, **kwargs) -> None
     Runs after the data committed, so it must never raise into the code that saved them.
     """
     try:
-        shares = list(PersistentShare.objects.filter(target=target, enabled=True).only("pk"))
+        shares = list(PersistentShare.objects.filter(target=target, enabled=True).only("pk", "peer_name"))
         if not shares:
             return
+        came_from = ingest.received_from
+        echoes = [s.pk for s in shares if came_from and s.peer_name == came_from]
+        if echoes:  # the whole batch came from that destination: nothing to send back, not even a task
+            PersistentShare.objects.filter(pk__in=echoes).update(skipped_count=F("skipped_count") + count)
+            shares = [s for s in shares if s.pk not in echoes]
         Delivery.objects.bulk_create([Delivery(share=s, ingest=ingest) for s in shares], ignore_conflicts=True)
         for share in shares:
             request_delivery(share)

@@ -79,7 +79,7 @@ def share_json(share: PersistentShare) -> dict:
             "created": share.created, "enabled": share.enabled, "last_delivery": share.last_delivery,
             "last_error": share.last_error, "retry_at": share.retry_at, "sent_count": share.sent_count,
             "skipped_count": share.skipped_count, "failed_count": share.failed_count,
-            "waiting": getattr(share, "waiting", None) or share.deliveries.filter(
+            "waiting": share.waiting if hasattr(share, "waiting") else share.deliveries.filter(
                 status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()}
 
 

@@ -151,6 +151,12 @@ def test_data_received_from_the_destination_are_not_sent_back(immediate, to_seco
     assert remote_count(to_second, target.name) == before + 2
     assert ShareRecord.objects.filter(via="continuous").count() == 1  # nothing sent for the echo-only batch
 
+    # Now that its name is known, a batch from there is not even queued.
+    deliveries = Delivery.objects.count()
+    save_datums(target, photometry(4), origin="api", user=sharer, received_from="Second TOM")
+    share.refresh_from_db()
+    assert (Delivery.objects.count(), share.skipped_count) == (deliveries, 7)
+
 
 def test_deliver_shares_sends_what_a_killed_worker_left_half_sent(immediate, to_second, sharer, target):
     from django.core.management import call_command
