@@ -18,7 +18,8 @@ second, from the command's own line (reading only) and from the wall clock
 The messages are spread over several topics (``--per-topic``, read through one
 glob key in TOPIC_HANDLERS): librdkafka's mock broker keeps only about 5 MB
 per partition and silently drops older messages beyond that (20,000 messages
-on one 4-partition topic left about 8,000 to read).
+on one 4-partition topic left about 8,000 to read; partitions fill unevenly).
+The script checks the topics' watermarks and stops if the broker dropped any.
 
 ``--active-targets K`` draws the messages' targets from K of the N targets
 (default: all N, the worst case: every message is about a different target,
@@ -55,7 +56,7 @@ def parse_args():
     parser.add_argument("--cores", type=int, default=1, help="cores readstreams may use (taskset); 0: no pinning")
     parser.add_argument("--active-targets", type=int, default=0,
                         help="messages are about this many distinct targets (default: all of them)")
-    parser.add_argument("--per-topic", type=int, default=4000, help="messages per topic (mock broker retention)")
+    parser.add_argument("--per-topic", type=int, default=2000, help="messages per topic (mock broker retention)")
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
 
@@ -127,6 +128,22 @@ def publish(broker, topic: str, first: int, messages: int, rows: int, pairs, rng
                                                                ("_sender", b"bench")])
 
 
+def on_broker(broker, topics: list[str]) -> int:
+    """How many messages the topics hold (high minus low watermark of every partition)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "bench-watermarks"})
+    try:
+        total = 0
+        for topic in topics:
+            for partition in consumer.list_topics(topic, timeout=10).topics[topic].partitions:
+                low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+                total += high - low
+        return total
+    finally:
+        consumer.close()
+
+
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
@@ -145,6 +162,9 @@ def main() -> None:
         t0 = time.perf_counter()
         for n, first in enumerate(range(0, args.messages, args.per_topic)):
             publish(broker, f"{prefix}.{n}", first, min(args.per_topic, args.messages - first), args.rows, active, rng)
+        kept = on_broker(broker, [f"{prefix}.{n}" for n in range(len(range(0, args.messages, args.per_topic)))])
+        if kept != args.messages:
+            raise SystemExit(f"the broker kept {kept:,} of {args.messages:,} messages: lower --per-topic")
         print(f"{args.messages:,} Hermes messages of {args.rows} rows published in {time.perf_counter() - t0:.1f} s")
 
         streams = [{"ACTIVE": True, "NAME": "alertstreams.streams.HopskotchAlertStream", "OPTIONS": {
