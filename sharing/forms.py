@@ -7,6 +7,21 @@ from django.conf import settings
 from .destinations import HermesDestination, TomDestination, destinations
 from .selection import PhotometryFilter, photometry_choices, selection, spectra
 
+def hermes_topic_choices() -> list[tuple[str, str]]:
+    """Every topic of the configured Hermes destinations (blank: the chosen destination's first)."""
+    topics = {t for d in destinations().values() if isinstance(d, HermesDestination) and d.configured
+              for t in d.topics}
+    return [("", "The destination's first topic")] + [(t, t) for t in sorted(topics)]
+
+
+def clean_topic(form, cleaned: dict) -> None:
+    """A topic must belong to the chosen Hermes destination (each has its own USER_TOPICS)."""
+    dest = destinations().get(cleaned.get("destination") or "")
+    topic = cleaned.get("topic")
+    if topic and not (isinstance(dest, HermesDestination) and topic in dest.topics):
+        form.add_error("topic", f"{topic} is not a topic of {dest.display_name if dest else 'this destination'}.")
+
+
 SCOPES = [("matching", "Every photometry point the filter keeps"), ("ticked", "Only the points ticked below"),
           ("none", "No photometry")]
 
@@ -29,6 +44,7 @@ class ShareForm(forms.Form):
     title = forms.CharField(required=False, max_length=300, label="Title (Hermes)")
     message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Message (Hermes)")
     authors = forms.CharField(required=False, max_length=1000, label="Authors (Hermes)")
+    topic = forms.ChoiceField(required=False, label="Topic (Hermes)")
 
     def __init__(self, *args, target=None, list_names=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,6 +55,7 @@ class ShareForm(forms.Form):
             (d.key, f"{d.display_name} ({'Hermes' if isinstance(d, HermesDestination) else 'TOM'})")
             for d in destinations().values() if d.configured and isinstance(d, (TomDestination, HermesDestination))]
         self.fields["lists"].choices = [(n, n) for n in list_names]
+        self.fields["topic"].choices = hermes_topic_choices()
         bands, sources = photometry_choices(target)
         self.fields["bandpass"].choices = [(b, b or "(none)") for b in bands]
         self.fields["source"].choices = [(s, s or "(none)") for s in sources]
@@ -67,6 +84,7 @@ class ShareForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
             self.add_error("until", "Until is before From.")
+        clean_topic(self, cleaned)
         return cleaned
 
 
@@ -99,10 +117,17 @@ class ListShareForm(forms.Form):
     title = forms.CharField(required=False, max_length=300, label="Title (Hermes)")
     message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Message (Hermes)")
     authors = forms.CharField(required=False, max_length=1000, label="Authors (Hermes)")
+    topic = forms.ChoiceField(required=False, label="Topic (Hermes)")
 
     def __init__(self, *args, shareable=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = hermes_topic_choices()
         configured = [d for d in destinations().values() if d.configured]
         self.fields["destination"].choices = [(d.key, d.display_name) for d in configured]
         self.fields["targets"].choices = [(pk, pk) for pk in shareable]
         self.initial.setdefault("targets", list(shareable))
+
+    def clean(self):
+        cleaned = super().clean()
+        clean_topic(self, cleaned)
+        return cleaned

@@ -31,5 +31,5 @@ def share_list_page(request, target_list: TargetList):
         return render(request, template, _context(request, target_list, form), status=400)
     c = form.cleaned_data
     results = share_list(request.user, target_list, c["targets"], c["destination"], data=c["data"],
-                         hermes=HermesText(c["title"], c["message"], c["authors"]))
+                         hermes=HermesText(c["title"], c["message"], c["authors"], c["topic"]))
     return render(request, template, _context(request, target_list, form, results))

@@ -55,7 +55,7 @@ def preview(dest, user, target: Target, chosen: Selection, lists: tuple[str, ...
 
 
 def _hermes_preview(dest, user, target, chosen: Selection, text: HermesText) -> Preview:
-    from .hermes import build_messages
+    from .hermes import build_messages, encoded
 
     result = Preview("hermes")
     if chosen.products:
@@ -67,7 +67,7 @@ def _hermes_preview(dest, user, target, chosen: Selection, text: HermesText) -> 
         return result
     result.summary.append(f"{len(messages)} message(s) to {dest.display_name}.")
     for number, message in enumerate(messages, start=1):
-        size = len(json.dumps(message, separators=(",", ":")).encode())
+        size = len(encoded(message))  # the bytes hop-client writes, which the Kafka limit applies to
         shown = json.loads(json.dumps(message, default=str))
         for table in ("photometry", "spectroscopy"):
             rows = shown.get("data", {}).get(table) or []

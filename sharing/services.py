@@ -27,11 +27,12 @@ DATA_CHOICES = ("none", "photometry", "all", "selected")
 
 @dataclass(frozen=True)
 class HermesText:
-    """What a Hermes message says besides its data (the Share tab's title, message and authors)."""
+    """What a Hermes message says besides its data (the Share tab's title, message, authors and topic)."""
 
     title: str = ""
     message: str = ""
     authors: str = ""
+    topic: str = ""  # one of the destination's USER_TOPICS; empty: the first of them
 
 
 @dataclass

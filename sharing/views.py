@@ -76,7 +76,7 @@ def photometry_table(request, target: Target):
 
 def _hermes_text(form) -> HermesText:
     c = form.cleaned_data
-    return HermesText(c["title"], c["message"], c["authors"])
+    return HermesText(c["title"], c["message"], c["authors"], c["topic"])
 
 
 def _invalid(request, target, form):

@@ -25,7 +25,8 @@ def hermes_standin():
 def hermes(settings, hermes_standin):
     hermes_standin.reset()
     settings.DATA_SHARING = {"hermes": {"DISPLAY_NAME": "Hermes", "BASE_URL": hermes_standin.url,
-                                        "HERMES_API_KEY": "hermes-test-key", "USER_TOPICS": ["hermes.test"]}}
+                                        "HERMES_API_KEY": "hermes-test-key", "USER_TOPICS": ["hermes.test", "tomtoolkit.test"]},
+                             "tom": {"BASE_URL": "http://127.0.0.1:9/", "USERNAME": "u", "PASSWORD": "p"}}
     return hermes_standin
 
 
@@ -68,3 +69,15 @@ def test_a_row_hermes_would_refuse_is_named_in_the_preview_and_nothing_is_sent(c
     record = ShareRecord.objects.get()
     assert record.outcome == "failed" and "photometry[0]" in record.message
     assert hermes.received == []
+
+
+def test_the_topic_is_chosen_among_the_destinations_topics(client_for, target, hermes):
+    _points(target, {"magnitude": 18.0, "error": 0.1, "filter": "g", "telescope": "LCO 1m"})
+    client = client_for("editor")
+    url = reverse("sharing:send", args=[target.pk])
+    client.post(url, {"destination": "hermes", "scope": "matching", "topic": "tomtoolkit.test"}, headers=HTMX)
+    assert [m["topic"] for m in hermes.received] == ["tomtoolkit.test"]
+    wrong = client.post(url, {"destination": "tom", "scope": "matching", "topic": "tomtoolkit.test"}, headers=HTMX)
+    assert wrong.status_code == 400 and "tomtoolkit.test is not a topic of tom." in wrong.content.decode()
+    unknown = client.post(url, {"destination": "hermes", "scope": "matching", "topic": "elsewhere"}, headers=HTMX)
+    assert unknown.status_code == 400 and ShareRecord.objects.count() == 1
