@@ -317,7 +317,7 @@ class KafkaAlertStream(AlertStream):
 
     @property
     def at_end(self) -> bool:
-        return bool(self.assigned) and not self.active
+        return not self.active  # nothing assigned (no wanted topic on the broker yet) is caught up too
 
     def _store(self, positions: list[tuple[str, int, int]]) -> None:
         last: dict[tuple[str, int], int] = {}

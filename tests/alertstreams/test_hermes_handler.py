@@ -187,3 +187,16 @@ def test_a_batch_gives_what_message_by_message_gives_with_each_target_saved_once
         f"https://hermes.lco.global/api/v0/query/message/{i}/" for i in ids[1::2]}
     again = hermes_batch_handler(items)
     assert all(o.duplicate for o in again)
+
+
+def test_ingested_data_is_queued_for_continuous_sharing_like_any_other(target, users,
+                                                                      django_capture_on_commit_callbacks):
+    from sharing.models import Delivery, PersistentShare
+
+    share = PersistentShare.objects.create(target=target, destination="elsewhere", user=users["superuser"])
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = ingest_hermes_message(hermes_message("SN 2024abc", [photometry_row("SN 2024abc", 1)]),
+                                        topic="hermes.test", message_id=uuid.uuid4())
+    assert outcome.created == 1
+    delivery = Delivery.objects.get(share=share)
+    assert delivery.ingest.reduced_data.get().source_name == "Hermes:hermes.test"

@@ -141,3 +141,13 @@ def test_a_missing_key_stops_the_command_before_reading(settings):
     settings.ALERT_STREAMS = [{"NAME": "alertstreams.streams.HopskotchAlertStream", "OPTIONS": {"TOPIC_HANDLERS": {}}}]
     with pytest.raises(CommandError, match=r"ALERT_STREAMS\[0\]\.OPTIONS\.URL: is required"):
         call_command("readstreams")
+
+
+def test_stream_and_topic_options_choose_what_is_read(settings, kafka_broker):
+    topic = kafka_broker.new_topic("chosen")
+    publish(kafka_broker, topic, [{"n": 1}])
+    streams = hopskotch(kafka_broker, {topic: "tests.alertstreams.handlers.record"})
+    with pytest.raises(CommandError, match="--stream: no active stream named Nothing"):
+        readstreams(settings, streams, "--stream", "Nothing")
+    assert "Stopped: 0 messages" in readstreams(settings, streams, "--topic", "not.this.one")
+    assert "Stopped: 1 messages" in readstreams(settings, streams, "--stream", "HopskotchAlertStream")
