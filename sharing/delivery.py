@@ -106,6 +106,8 @@ def deliver(share_id: int) -> str:
     share = PersistentShare.objects.select_related("target", "user").filter(pk=share_id).first()
     if share is None:
         return "share deleted"
+    if not share.enabled:
+        return "disabled"  # switched off in the admin: its deliveries wait until it is switched on again
     if share.retry_at and share.retry_at > timezone.now():
         return "backing off"  # the task enqueued for retry_at sends these and anything newer
     token, deliveries = _claim(share)
