@@ -165,6 +165,8 @@ class Runner:
     # Handling
 
     def _handle(self, conn: _Connection, message: Message) -> None:
+        if message.skip:
+            return
         rule = conn.stream.rule_for(message.topic)
         if rule is None:
             if message.topic not in conn.unhandled_topics:
@@ -184,12 +186,15 @@ class Runner:
                 while i < len(batch) and not self.stopping:
                     message = batch[i]
                     rule = conn.stream.rule_for(message.topic)
-                    if message.decode_error:  # no attempt can help: set aside without failing the batch
+                    if message.skip:
+                        run = [message]
+                    elif message.decode_error:  # no attempt can help: set aside without failing the batch
                         self._dead_letter(conn, message, message.decode_error, 1)
                         run = [message]
                     elif rule is not None and rule.handler.batch is not None:
                         run = [message]  # the following messages of the same handler, handed over together
                         while (i + len(run) < len(batch) and not batch[i + len(run)].decode_error
+                               and not batch[i + len(run)].skip
                                and conn.stream.rule_for(batch[i + len(run)].topic) is rule):
                             run.append(batch[i + len(run)])
                         rule.handler.batch([(m.alert, m.metadata) for m in run])

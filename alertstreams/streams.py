@@ -113,6 +113,7 @@ class Message:
     alert: object = None
     metadata: object = None
     decode_error: str = ""  # set when the value could not be decoded: no handler can use it
+    skip: bool = False  # not for handlers (hop's test messages); only its offset moves on, with the batch
 
     def header(self, name: str) -> bytes | None:
         for key, value in self.headers or ():
@@ -305,10 +306,9 @@ class KafkaAlertStream(AlertStream):
             if error is None:
                 self.active.add((raw.topic(), raw.partition()))
                 message = self.decode(raw)
-                if message is not None:
-                    messages.append(message)
-                else:  # skipped, but its offset still moves on
-                    self._store([(raw.topic(), raw.partition(), raw.offset())])
+                if message is None:  # committed with the batch, so never ahead of a message not yet handled
+                    message = Message(raw.topic(), raw.partition(), raw.offset(), [], b"", skip=True)
+                messages.append(message)
             elif error.code() == confluent_kafka.KafkaError._PARTITION_EOF:
                 self.active.discard((raw.topic(), raw.partition()))
             else:

@@ -151,3 +151,17 @@ def test_stream_and_topic_options_choose_what_is_read(settings, kafka_broker):
         readstreams(settings, streams, "--stream", "Nothing")
     assert "Stopped: 0 messages" in readstreams(settings, streams, "--topic", "not.this.one")
     assert "Stopped: 1 messages" in readstreams(settings, streams, "--stream", "HopskotchAlertStream")
+
+
+def test_hop_test_messages_are_skipped_as_hop_readers_skip_them(settings, kafka_broker):
+    from hop import Stream
+
+    topic = kafka_broker.new_topic("withtests")
+    with Stream(auth=False).open(kafka_broker.topic_url(topic), "w", automatic_offload=False) as producer:
+        for n in range(6):
+            producer.write({"n": n}, test=(n % 2 == 1), key=b"same-partition")  # one partition: order kept
+    streams = hopskotch(kafka_broker, {topic: "tests.alertstreams.handlers.record"})
+    assert "Stopped: 6 messages" in readstreams(settings, streams)
+    assert [alert.content["n"] for _, alert, _ in handlers.calls] == [0, 2, 4]
+    handlers.reset()
+    assert "Stopped: 0 messages" in readstreams(settings, streams)  # all six committed, none ahead of its turn
