@@ -209,7 +209,22 @@ PHOTOMETRY_PAGE_SIZE = 50
 
 # Alert streams (manage.py readstreams): the TOM Toolkit's ALERT_STREAMS list (README "Alert streams").
 # ALERT_STREAMS_JSON in the environment holds it as JSON; without it, no stream is read.
-ALERT_STREAMS = __import__("json").loads(os.environ.get("ALERT_STREAMS_JSON") or "[]")
+def env_json(name: str, default):
+    """A setting given as JSON in the environment; bad JSON stops the start, naming the variable."""
+    import json
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+
+
+ALERT_STREAMS = env_json("ALERT_STREAMS_JSON", [])
 # Create a target the Hermes handler cannot match, from the message's own targets table.
 ALERT_STREAMS_CREATE_TARGETS = env_bool("ALERT_STREAMS_CREATE_TARGETS", False)
 
