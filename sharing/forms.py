@@ -14,6 +14,10 @@ def hermes_topic_choices() -> list[tuple[str, str]]:
     return [("", "The destination's first topic")] + [(t, t) for t in sorted(topics)]
 
 
+def has_hermes() -> bool:
+    return any(isinstance(d, HermesDestination) and d.configured for d in destinations().values())
+
+
 def clean_topic(form, cleaned: dict) -> None:
     """A topic must belong to the chosen Hermes destination (each has its own USER_TOPICS)."""
     dest = destinations().get(cleaned.get("destination") or "")
@@ -56,6 +60,7 @@ class ShareForm(forms.Form):
             for d in destinations().values() if d.configured and isinstance(d, (TomDestination, HermesDestination))]
         self.fields["lists"].choices = [(n, n) for n in list_names]
         self.fields["topic"].choices = hermes_topic_choices()
+        self.has_hermes = has_hermes()
         bands, sources = photometry_choices(target)
         self.fields["bandpass"].choices = [(b, b or "(none)") for b in bands]
         self.fields["source"].choices = [(s, s or "(none)") for s in sources]
@@ -122,6 +127,7 @@ class ListShareForm(forms.Form):
     def __init__(self, *args, shareable=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = hermes_topic_choices()
+        self.has_hermes = has_hermes()
         configured = [d for d in destinations().values() if d.configured]
         self.fields["destination"].choices = [(d.key, d.display_name) for d in configured]
         self.fields["targets"].choices = [(pk, pk) for pk in shareable]
