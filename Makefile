@@ -31,7 +31,7 @@ run: install
 	$(PY) manage.py demo --skip-checks
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	LOCALHOST_TOM_USERNAME=admin LOCALHOST_TOM_PASSWORD="$$($(PY) manage.py demo --skip-checks --password-of admin)" \
-	  PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	  TOM_TASKS_BACKEND=$${TOM_TASKS_BACKEND:-immediate} PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
 	$(PY) -m ruff check --select F,E9 .   # undefined names and syntax errors, before the slower suite

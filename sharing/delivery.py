@@ -128,6 +128,10 @@ def deliver(share_id: int) -> str:
     if record.outcome == ShareRecord.Outcome.SENT:
         _done(share, deliveries, record, record.created_count + record.existing_count, skipped)
         return f"sent {n_datums} to {share.destination}"
+    if record.outcome == ShareRecord.Outcome.PARTIAL and isinstance(dest, HermesDestination):
+        # Parts already published cannot be taken back, and a resend would publish them again under new _ids
+        # (Hermes has no duplicate check): stop, with the reason, until someone decides ("Retry now").
+        return _failed(share, deliveries, record.message, True, record)
     if record.outcome == ShareRecord.Outcome.PARTIAL and max(d.attempts for d in deliveries) + 1 >= PARTIAL_ATTEMPTS:
         return _failed(share, deliveries, record.message, True, record)
     return _failed(share, deliveries, record.message, outcome.permanent, record)
