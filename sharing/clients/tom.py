@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import orjson
 import requests
 from django.conf import settings
 
@@ -17,6 +18,7 @@ from ..errors import SharingError
 
 TIMEOUT = (5, 60)  # connect, read (seconds)
 BULK_CHUNK = 10_000
+TOKEN_FROM = 20  # datums: from this many on, a TOM Toolkit peer is asked for an API token (see _use_token)
 
 
 class TomClient:
@@ -103,6 +105,30 @@ class TomClient:
             return "existing"
         return "failed"
 
+    def _use_token(self, remote_id: int) -> None:
+        """Swap HTTP Basic for the peer's API token when it hands one out (``POST api/token-auth/``, which TOM
+        Toolkit TOMs serve). A TOM Toolkit checks a Basic password with PBKDF2 on every request (0.3-0.4 s of
+        CPU here: 2-4 datums per second); a token costs it one indexed lookup. A peer without the endpoint, one
+        that refuses it (MFA required), or whose token is refused (expired) keeps getting Basic."""
+        try:
+            response = self.session.post(self.base + "api/token-auth/", timeout=TIMEOUT, data={
+                "username": self.destination.username, "password": self.destination.password})
+        except requests.RequestException:
+            return
+        token = self._json(response).get("token") if response.status_code == 200 else None
+        if not isinstance(token, str) or not token:
+            return
+        basic = self.session.auth
+        self.session.auth = None
+        self.session.headers["Authorization"] = f"Token {token}"
+        try:
+            check = self.session.get(self.base + f"api/targets/{remote_id}/", timeout=TIMEOUT)
+        except requests.RequestException:
+            check = None
+        if check is None or check.status_code != 200:
+            del self.session.headers["Authorization"]
+            self.session.auth = basic
+
     def send_datums(self, remote_id: int, datums: list[dict]) -> dict:
         """Counts of created / existing / failed; the bulk endpoint for one of ours, else one POST each."""
         counts = {"created": 0, "existing": 0, "failed": 0}
@@ -110,7 +136,9 @@ class TomClient:
         if self.is_ours:
             for start in range(0, len(datums), BULK_CHUNK):
                 chunk = datums[start:start + BULK_CHUNK]
-                response = self._call("POST", "api/reduceddatums/bulk/", json={"target": remote_id, "datums": chunk})
+                # orjson: 10x faster than requests' json= (the standard library) on 10,000 datums
+                response = self._call("POST", "api/reduceddatums/bulk/", data=orjson.dumps(
+                    {"target": remote_id, "datums": chunk}), headers={"Content-Type": "application/json"})
                 if response.status_code != 200:
                     counts["failed"] += len(chunk)
                     reasons.append(f"HTTP {response.status_code}: {response.text[:200]}")
@@ -121,6 +149,8 @@ class TomClient:
                 counts["failed"] += body.get("rejected", 0)
                 reasons += [e.get("reason", "") for e in body.get("errors", [])[:5]]
         else:
+            if len(datums) >= TOKEN_FROM:
+                self._use_token(remote_id)
             for datum in datums:
                 response = self._call("POST", "api/reduceddatums/", json={**datum, "target": remote_id})
                 body = self._json(response)

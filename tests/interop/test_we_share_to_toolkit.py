@@ -148,3 +148,27 @@ def test_a_target_the_toolkit_knows_by_an_alias_with_a_plus_is_found_and_added_t
     assert toolkit_server.get("api/targets/")["count"] == count_before
     lists = toolkit_server.shell_json(LISTS_OF)
     assert "Gaia24+xyz" in lists["Follow-up"] and "Gaia24+xyz" in lists["Imported From Test TOM"]
+
+
+def test_a_longer_light_curve_goes_over_an_api_token_and_arrives_whole(to_toolkit, toolkit_server, users):
+    """From TOKEN_FROM datums on, the sender trades the password for the account's API token once (a TOM Toolkit
+    checks a Basic password with PBKDF2 on every request); every datum still arrives, once."""
+    from sharing.clients.tom import TOKEN_FROM
+
+    ours = create_target(users["superuser"], sidereal("SN 2024long", 210.25, 33.5))
+    n = TOKEN_FROM + 5
+    save_datums(ours, [parse_datum({"data_type": "photometry", "timestamp": f"2024-05-{1 + i // 24:02d}T{i % 24:02d}:00:00",
+                                    "value": {"magnitude": 17 + i / 100, "error": 0.02, "filter": "V"}})
+                       for i in range(n)], origin="manual")
+
+    record = share_target(users["superuser"], ours, to_toolkit, data="photometry").record
+
+    assert (record.outcome, record.created_count, record.failed_count) == ("sent", n, 0), record.message
+    remote = remote_target(toolkit_server, "SN 2024long")
+    datums = toolkit_server.get("api/reduceddatums/", target__id=remote["id"], limit=1000)
+    assert sorted(d["value"]["brightness"] for d in datums["results"]) == [17 + i / 100 for i in range(n)]
+    assert toolkit_server.shell_json(
+        "import json\nfrom rest_framework.authtoken.models import Token\n"
+        f"print('JSON ' + json.dumps(Token.objects.filter(user__username={toolkit_server.username!r}).count()))") == 1
+    again = share_target(users["superuser"], ours, to_toolkit, data="photometry").record
+    assert (again.created_count, again.existing_count, again.failed_count) == (0, n, 0), again.message
