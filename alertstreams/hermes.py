@@ -19,7 +19,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -157,7 +157,7 @@ def observation_time(value) -> datetime:
             number -= 2_400_000.5
         if not 15_000 < number < 100_000:
             raise RowError(f"date_obs {value!r} is neither a date, a JD nor an MJD.")
-        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(days=number - UNIX_EPOCH_MJD)
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=number - UNIX_EPOCH_MJD)
     if not value:
         raise RowError("date_obs is missing.")
     try:

@@ -23,8 +23,8 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import confluent_kafka
 from django.db import close_old_connections, connection, transaction

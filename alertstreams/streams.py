@@ -21,8 +21,8 @@ import fnmatch
 import inspect
 import logging
 import re
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import confluent_kafka
 from django.conf import settings
@@ -79,7 +79,7 @@ class Handler:
     batch: Callable | None = None
 
     @classmethod
-    def load(cls, path: str, key: str) -> "Handler":
+    def load(cls, path: str, key: str) -> Handler:
         if not isinstance(path, str) or "." not in path:
             raise StreamConfigError(key, f"{path!r} is not a dotted path to a function.")
         try:
@@ -341,13 +341,6 @@ class KafkaAlertStream(AlertStream):
                 logger.warning("%s: closing the consumer: %s", self.name, exc)
 
 
-@dataclass
-class _Credentials:
-    username: str = ""
-    password: str = ""
-    problems: list[str] = field(default_factory=list)
-
-
 class HopskotchAlertStream(KafkaAlertStream):
     """HOPSKOTCH (or any Kafka broker) through hop-client: SCRAM credentials, or none for a local broker."""
 
@@ -359,7 +352,7 @@ class HopskotchAlertStream(KafkaAlertStream):
         from adc.kafka import parse_kafka_url
 
         try:
-            user, brokers, topics = parse_kafka_url(self.url)
+            _user, brokers, topics = parse_kafka_url(self.url)
         except (ValueError, TypeError, AttributeError) as exc:
             raise StreamConfigError(f"{where}.URL", f"not a kafka:// URL ({exc}).") from None
         if topics:

@@ -82,7 +82,8 @@ class ReaderTom:
 
     def run(self, *args, alert_streams=None, timeout=120, **kwargs) -> subprocess.CompletedProcess:
         command, env = self.manage(*args, alert_streams=alert_streams)
-        return subprocess.run(command, env=env, cwd=ROOT, timeout=timeout, capture_output=True, text=True, **kwargs)
+        return subprocess.run(command, env=env, cwd=ROOT, timeout=timeout, capture_output=True, text=True, check=False,
+                              **kwargs)
 
     def popen(self, *args, alert_streams=None) -> subprocess.Popen:
         command, env = self.manage(*args, alert_streams=alert_streams)
