@@ -6,8 +6,8 @@ Each server has its own database and files, listens on a free loopback port, and
 - :func:`start_our_tom`: this project under gunicorn (gthread workers, as in production), migrated, with one
   account ``peer`` that may add targets and lists.
 - :func:`start_toolkit_tom`: a project generated like ``tom_setup``'s, run by the TOM Toolkit's own Python from
-  its virtualenv (:func:`toolkit_python`) with ``manage.py runserver`` (the toolkit venv has no gunicorn), with
-  one account that may add targets and lists. Its REST API is DRF with HTTP Basic on ``/api/``.
+  its virtualenv (:func:`toolkit_python`) under gunicorn (installed there too; ``manage.py runserver`` if that
+  failed), with one account that may add targets and lists. Its REST API is DRF with HTTP Basic on ``/api/``.
 """
 from __future__ import annotations
 
@@ -129,6 +129,12 @@ def toolkit_python() -> Path:
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"tomtoolkit=={TOOLKIT_VERSION}"],
                        check=True, env=toolkit_env(), timeout=1200)
         marker.touch()
+    tried = TOOLKIT_VENV / ".gunicorn-tried"
+    if not (TOOLKIT_VENV / "bin" / "gunicorn").exists() and not tried.exists():
+        # How a TOM Toolkit is deployed; without it, runserver serves (slower: see start_toolkit_tom).
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "gunicorn"], check=False, env=toolkit_env(),
+                       timeout=600)
+        tried.touch()
     return python
 
 
@@ -183,11 +189,16 @@ def start_toolkit_tom(project: Path, username: str = "ours-peer", password: str 
         "u.user_permissions.add(*Permission.objects.filter(codename__in=['add_target', 'add_targetlist']))\n"
     ))
     port = free_port()
+    if (python.parent / "gunicorn").exists():
+        command = [str(python), "-m", "gunicorn", "ttk.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                   "--worker-class", "gthread", "--workers", "1", "--threads", "4", "--log-level", "warning"]
+    else:
+        # runserver answers a kept-alive connection 40 ms late per request (headers and body written apart,
+        # Nagle's algorithm against delayed ACKs): fine for tests, not for measuring.
+        command = [str(python), "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
     log = open(project / "server.log", "ab")
-    process = subprocess.Popen(
-        [str(python), "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
-        cwd=project, env=toolkit_env(DJANGO_SETTINGS_MODULE="ttk.settings"), stdout=log, stderr=subprocess.STDOUT,
-    )
+    process = subprocess.Popen(command, cwd=project, env=toolkit_env(DJANGO_SETTINGS_MODULE="ttk.settings"),
+                               stdout=log, stderr=subprocess.STDOUT)
     log.close()
     url = f"http://127.0.0.1:{port}/"
     wait_until_up(url + "api/", process, seconds=120)
