@@ -9,10 +9,11 @@ as the Share tab does (a ShareRecord is written each time).
    database), which answers ``GET /api/`` as one of ours, so the datums go
    through the bulk endpoint. First share: every datum is new; second share:
    every datum is already there.
-2. ours → TOM Toolkit 3.1.0: its own server from its own virtualenv
-   (``manage.py runserver``, SQLite), one POST per datum over one kept-alive
-   connection (the only way into a TOM Toolkit); TOOLKIT_N datums of another
-   target, first and second share.
+2. ours → TOM Toolkit 3.1.0: its own server from its own virtualenv (gunicorn,
+   SQLite), one POST per datum over one kept-alive connection (the only way
+   into a TOM Toolkit), authenticated with the account's API token (Basic costs
+   it a PBKDF2 check per request); TOOLKIT_N datums of another target, first
+   and second share.
 Each figure is datums per second over the whole share (lookup, target create or
 PATCH, datums), with both receivers warmed up by one authenticated GET first. ``--profile`` prints the sender's cProfile of the first ours → ours share.
 """
@@ -143,7 +144,8 @@ def main() -> None:
         print(f"ours → ours (bulk endpoint; receiver: gunicorn, 1 gthread worker, SQLite), {args.n:,} photometry datums:")
         rounds(user, "ours", "Bench share ours", args.n, args.repeat, args.profile)
         if not args.skip_toolkit:
-            print(f"ours → TOM Toolkit 3.1.0 (one POST per datum on one connection; receiver: its runserver, "
+            served = "gunicorn, 1 gthread worker" if toolkit.process.args[1:3] == ["-m", "gunicorn"] else "runserver"
+            print(f"ours → TOM Toolkit 3.1.0 (one POST per datum on one connection, API token; receiver: {served}, "
                   f"SQLite), {args.toolkit_n:,} photometry datums:")
             rounds(user, "toolkit", "Bench share toolkit", args.toolkit_n, 1)
     finally:

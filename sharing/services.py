@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from dataproducts.models import DataProduct, ReducedDatum
 from targets.models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target
+from tom.gcpause import gc_paused
 
 from .clients.tom import TomClient
 from .destinations import HermesDestination, TomDestination, destination
@@ -140,8 +141,9 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
         if products:  # the rows of a file sent come with the file (read there), not a second time as datums
             datums = datums.exclude(data_product__in=[p.pk for p in products])
         if datums.exists():
-            counts = client.send_datums(remote_id, [
-                datum_body(d) for d in datums.values_list(*DATUM_BODY_FIELDS, named=True).iterator(chunk_size=5000)])
+            with gc_paused():  # tens of thousands of small dicts: collections would rescan them all (tom/gcpause.py)
+                counts = client.send_datums(remote_id, [
+                    datum_body(d) for d in datums.values_list(*DATUM_BODY_FIELDS, named=True).iterator(chunk_size=5000)])
             sent.counts = counts
             sent.message += (f" Data: {counts['created']} new, {counts['existing']} already there, "
                              f"{counts['failed']} failed.")
