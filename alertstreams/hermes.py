@@ -369,7 +369,7 @@ def ingest_hermes_messages(batch: list[tuple[dict, str, uuid.UUID | None]]) -> l
             entry[1].append(datum)
             entry[2].append(index)
         for target, datums, indexes in by_target.values():
-            ids = list(dict.fromkeys(str(parsed[i][2] or "") for i in indexes))
+            ids = [str(parsed[i][2] or "") for i in dict.fromkeys(indexes)]
             topic = parsed[indexes[0]][1]
             stream_message = f"{topic} {ids[0]}" + (f" +{len(ids) - 1} more" if len(ids) > 1 else "")
             result = save_datums(target, datums, origin=Origin.STREAM, stream_message=stream_message.strip())
