@@ -149,6 +149,7 @@ class TomClient:
                 counts["failed"] += body.get("rejected", 0)
                 reasons += [e.get("reason", "") for e in body.get("errors", [])[:5]]
         else:
+            answered_500 = 0
             if len(datums) >= TOKEN_FROM:
                 self._use_token(remote_id)
             for datum in datums:
@@ -160,8 +161,14 @@ class TomClient:
                     counts["existing"] += 1
                 elif response.status_code == 500:
                     counts["existing"] += 1  # a 2.x receiver answers a duplicate with 500: probably already there
+                    answered_500 += 1
                 else:
                     counts["failed"] += 1
                     reasons.append(f"HTTP {response.status_code}: {response.text[:200]}")
+            if answered_500:
+                # Said, not hidden: a 3.x receiver answers 500 for what it cannot store (photometry without a
+                # bandpass), not for a duplicate.
+                reasons.insert(0, f"{answered_500} answered HTTP 500, counted as probably already there (how a "
+                                  "TOM Toolkit 2.x answers a duplicate)")
         counts["reasons"] = reasons[:5]
         return counts

@@ -172,3 +172,20 @@ def test_a_longer_light_curve_goes_over_an_api_token_and_arrives_whole(to_toolki
         f"print('JSON ' + json.dumps(Token.objects.filter(user__username={toolkit_server.username!r}).count()))") == 1
     again = share_target(users["superuser"], ours, to_toolkit, data="photometry").record
     assert (again.created_count, again.existing_count, again.failed_count) == (0, n, 0), again.message
+
+
+def test_photometry_without_a_bandpass_is_refused_by_the_toolkit_with_a_500_and_the_share_says_so(
+        to_toolkit, toolkit_server, users):
+    """TOM Toolkit 3.1.0 requires a bandpass and answers 500 without one; a 2.x receiver answers a duplicate with
+    500. The sender cannot tell them apart: it counts the 500 as probably there, and its message says so."""
+    ours = create_target(users["superuser"], sidereal("SN 2024nofilter", 12.5, 45.25))
+    save_datums(ours, [parse_datum({"data_type": "photometry", "timestamp": "2024-06-01T00:00:00",
+                                    "value": {"magnitude": 19.2, "error": 0.1, "telescope": "Amateur"}})],
+                origin="manual")
+
+    record = share_target(users["superuser"], ours, to_toolkit, data="photometry").record
+
+    assert (record.created_count, record.existing_count, record.failed_count) == (0, 1, 0), record.message
+    assert "1 answered HTTP 500, counted as probably already there" in record.message
+    remote = remote_target(toolkit_server, "SN 2024nofilter")
+    assert toolkit_server.get("api/reduceddatums/", target__id=remote["id"])["count"] == 0
