@@ -133,13 +133,18 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
         # same datums sent first would have been stored loose (a TOM Toolkit then skips the file's rows).
         product_counts = {"created": 0, "existing": 0, "failed": 0}
         product_messages = []
+        arrived = []
         for product in products:
             status = client.send_product(remote_id, product)
             product_counts[status] += 1
             product_messages.append(f" {product.filename}: " + {
                 "created": "uploaded", "existing": "already there"}.get(status, "failed") + ".")
-        if products:  # the rows of a file sent come with the file (read there), not a second time as datums
-            datums = datums.exclude(data_product__in=[p.pk for p in products])
+            if status != "failed":
+                arrived.append(product.pk)
+        if arrived:  # the rows of a file sent come with the file (read there), not a second time as datums;
+            # a file refused there (a TOM Toolkit cannot read ours: its processor wants a "time" column) still
+            # gets its rows there, as datums
+            datums = datums.exclude(data_product__in=arrived)
         if datums.exists():
             with gc_paused():  # tens of thousands of small dicts: collections would rescan them all (tom/gcpause.py)
                 counts = client.send_datums(remote_id, [

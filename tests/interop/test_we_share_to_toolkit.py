@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from dataproducts.datums import parse_datum
 from dataproducts.services import save_datums, upload_data_product
 from sharing.services import share_target
-from tests.conftest import sidereal
+from tests.conftest import PHOTOMETRY_CSV, sidereal
 from targets.services import create_target
 
 pytestmark = [pytest.mark.interop, pytest.mark.django_db]
@@ -189,3 +189,19 @@ def test_photometry_without_a_bandpass_is_refused_by_the_toolkit_with_a_500_and_
     assert "1 answered HTTP 500, counted as probably already there" in record.message
     remote = remote_target(toolkit_server, "SN 2024nofilter")
     assert toolkit_server.get("api/reduceddatums/", target__id=remote["id"])["count"] == 0
+
+
+def test_a_product_file_the_toolkit_cannot_read_fails_and_its_rows_arrive_as_datums(to_toolkit, toolkit_server, users):
+    """Our usual light-curve CSV has an "mjd" column; TOM Toolkit 3.1.0's processor wants "time", answers 500 and
+    drops the file. The share says the file failed, and the file's rows still arrive, as datums."""
+    ours = create_target(users["superuser"], sidereal("SN 2024csv", 33.5, 21.25))
+    upload = SimpleUploadedFile("lightcurve.csv", PHOTOMETRY_CSV.encode(), "text/csv")
+    product = upload_data_product(ours, upload, "photometry", user=users["superuser"]).data_product
+
+    record = share_target(users["superuser"], ours, to_toolkit, data="all", product_ids=[product.pk]).record
+
+    assert (record.created_count, record.existing_count, record.failed_count) == (3, 0, 1), record.message
+    assert record.message.endswith("lightcurve.csv: failed.")
+    remote = remote_target(toolkit_server, "SN 2024csv")
+    assert toolkit_server.get("api/reduceddatums/", target__id=remote["id"])["count"] == 3
+    assert not [p for p in toolkit_server.get("api/dataproducts/")["results"] if p["target"] == remote["id"]]
