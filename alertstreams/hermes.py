@@ -28,7 +28,7 @@ from django.utils import timezone as dj_timezone
 
 from dataproducts.datums import DatumError, parse_datum, parse_timestamp
 from dataproducts.models import Origin
-from dataproducts.services import save_datums
+from dataproducts.services import save_datums_many
 from targets.coordinates import CoordinateError, parse_dec, parse_ra
 from targets.models import Target, TargetName, TargetType
 from targets.names import simplify_name
@@ -368,16 +368,22 @@ def ingest_hermes_messages(batch: list[tuple[dict, str, uuid.UUID | None]]) -> l
             entry = by_target.setdefault(target.pk, (target, [], []))
             entry[1].append(datum)
             entry[2].append(index)
-        for target, datums, indexes in by_target.values():
-            ids = [str(parsed[i][2] or "") for i in dict.fromkeys(indexes)]
-            topic = parsed[indexes[0]][1]
+        if by_target:
+            # One Ingest for the batch (one statement for all its targets); each datum's source_location
+            # names its own message.
+            indexes_all = list(dict.fromkeys(i for _, _, indexes in by_target.values() for i in indexes))
+            ids = [str(parsed[i][2] or "") for i in indexes_all]
+            topic = parsed[indexes_all[0]][1]
             stream_message = f"{topic} {ids[0]}" + (f" +{len(ids) - 1} more" if len(ids) > 1 else "")
-            result = save_datums(target, datums, origin=Origin.STREAM, stream_message=stream_message.strip())
-            for index, status in zip(indexes, result.statuses):
-                if status == "created":
-                    outcomes[index].created += 1
-                else:
-                    outcomes[index].existing += 1
+            results = save_datums_many([(target, datums) for target, datums, _ in by_target.values()],
+                                       origin=Origin.STREAM, stream_message=stream_message.strip(),
+                                       savepoint=False)  # inside this batch's transaction, rolled back whole
+            for (_, _, indexes), result in zip(by_target.values(), results):
+                for index, status in zip(indexes, result.statuses):
+                    if status == "created":
+                        outcomes[index].created += 1
+                    else:
+                        outcomes[index].existing += 1
 
     for outcome, (_, topic, message_id, _) in zip(outcomes, parsed):
         for reason in outcome.skipped[:MAX_LOGGED_ROWS]:
