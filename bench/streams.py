@@ -58,6 +58,7 @@ def parse_args():
                         help="messages are about this many distinct targets (default: all of them)")
     parser.add_argument("--per-topic", type=int, default=2000, help="messages per topic (mock broker retention)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", metavar="FILE", help="run readstreams under cProfile, writing its stats here")
     return parser.parse_args()
 
 
@@ -171,7 +172,9 @@ def main() -> None:
             "URL": broker.url, "GROUP_ID": "bench", "START_POSITION": "EARLIEST",
             "TOPIC_HANDLERS": {f"{prefix}.*": "alertstreams.hermes.hermes_alert_handler"}}}]
         env = {**os.environ, "ALERT_STREAMS_JSON": json.dumps(streams)}
-        command = [sys.executable, str(ROOT / "manage.py"), "readstreams", "--until-end", "--progress-seconds", "5"]
+        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+        command = [sys.executable, *profile, str(ROOT / "manage.py"), "readstreams", "--until-end",
+                   "--progress-seconds", "5"]
         if args.cores and shutil.which("taskset"):
             command = ["taskset", "-c", ",".join(str(c) for c in range(args.cores)), *command]
         print("running:", " ".join(command[command.index(sys.executable):] if sys.executable in command else command))

@@ -66,11 +66,18 @@ def _float(field: str, value) -> float | None:
     return number
 
 
+_SHORTEST_LIMIT = min(TEXT_LIMITS.values())
+
+
 def _text(field: str, value) -> str:
-    text = "" if value is None else str(value).strip()
-    limit = TEXT_LIMITS.get(field)
-    if limit and len(text) > limit:
-        raise DatumError(field, f"is longer than {limit} characters.")
+    # Called for every text field of every datum: the common cases (None, short str) take no lookup.
+    if value is None:
+        return ""
+    text = value.strip() if value.__class__ is str else str(value).strip()
+    if len(text) > _SHORTEST_LIMIT:
+        limit = TEXT_LIMITS.get(field)
+        if limit and len(text) > limit:
+            raise DatumError(field, f"is longer than {limit} characters.")
     return text
 
 
