@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -212,6 +213,18 @@ class DatumColumns:
 
     def __len__(self) -> int:
         return len(self.times)
+
+    @classmethod
+    def concatenate(cls, parts: list["DatumColumns"]) -> "DatumColumns":
+        """One set of columns from several (several targets' datums stored in one statement)."""
+        if len(parts) == 1:
+            return parts[0]
+        merged = {}
+        for f in dataclasses.fields(cls):
+            columns = [getattr(part, f.name) for part in parts]
+            merged[f.name] = (np.concatenate(columns) if f.name == "times"
+                              else [item for column in columns for item in column])
+        return cls(**merged)
 
     @classmethod
     def from_dicts(cls, datums) -> "DatumColumns":

@@ -127,73 +127,98 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
     Ingest row, the statement, the savepoint) were most of the time of a 10-row message. Each target with
     new datums still gets its own ``datums_created`` after commit.
     """
-    prepared = []  # (target, columns, fingerprints)
-    for target, datums in batches:
-        try:
-            columns = datums if isinstance(datums, DatumColumns) else DatumColumns.from_dicts(datums)
-        except DatumError as exc:
-            raise ValidationError(str(exc)) from None
-        if origin in (Origin.UPLOAD, Origin.MANUAL):
-            # Data made here are "from" this TOM: stamped so, a copy shared out and echoed back (a peer keeps
-            # source_name as sent) is recognised as the same datum instead of stored twice.
-            columns.source_name = [name or settings.TOM_NAME[:100] for name in columns.source_name]
-        elif default_source:
-            # Rows that came in without a source (a data product's, through the API) are stamped like the API's
-            # single datums (the sending TOM, else the account): a file and the same points shared one by one
-            # match.
-            columns.source_name = [name or default_source[:100] for name in columns.source_name]
-        prepared.append((target, columns))
-    results = [SaveResult(target=target) for target, _ in prepared]
-    if not any(len(columns) for _, columns in prepared):
+    targets = [target for target, _ in batches]
+    columns, sizes = _columns_of([datums for _, datums in batches])
+    results = [SaveResult(target=target) for target in targets]
+    if not len(columns):
         return results
+    if origin in (Origin.UPLOAD, Origin.MANUAL):
+        # Data made here are "from" this TOM: stamped so, a copy shared out and echoed back (a peer keeps
+        # source_name as sent) is recognised as the same datum instead of stored twice.
+        columns.source_name = [name or settings.TOM_NAME[:100] for name in columns.source_name]
+    elif default_source:
+        # Rows that came in without a source (a data product's, through the API) are stamped like the API's
+        # single datums (the sending TOM, else the account): a file and the same points shared one by one match.
+        columns.source_name = [name or default_source[:100] for name in columns.source_name]
+    owners = [target.pk for target, size in zip(targets, sizes) for _ in range(size)]
+    iso = iso_times(columns.times)
+    fps = fingerprints(columns, iso)
     with transaction.atomic(savepoint=savepoint):
         ingest = _new_ingest(origin, user if user and user.is_authenticated else None, received_from[:200],
                              stream_message[:200], data_product)
-        rows, per_target = [], []
-        for target, columns in prepared:
-            if not len(columns):
-                per_target.append(((), set()))
-                continue
-            iso = iso_times(columns.times)
-            fps = fingerprints(columns, iso)
-            values = [json.dumps(v, cls=DjangoJSONEncoder) if v else "{}" for v in columns.value]
-            these = list(zip(
-                repeat(target.pk), repeat(data_product.pk if data_product else None), columns.data_type,
-                _database_times(columns.times, iso), values, columns.source_name, columns.source_location,
-                columns.bandpass, columns.brightness, columns.brightness_error, columns.limit, columns.unit,
-                columns.telescope, columns.instrument, columns.exposure_time, repeat(ingest.pk), fps,
-            ))
-            distinct = set(fps)
-            if len(distinct) < len(fps):  # repeated within this batch: send each once
-                first = {}
-                for index, fp in enumerate(fps):
-                    first.setdefault(fp, index)
-                these = [these[i] for i in sorted(first.values())]
-            rows += these
-            per_target.append((fps, distinct))
+        values = [json.dumps(v, cls=DjangoJSONEncoder) if v else "{}" for v in columns.value]
+        rows = list(zip(
+            owners, repeat(data_product.pk if data_product else None), columns.data_type,
+            _database_times(columns.times, iso), values, columns.source_name, columns.source_location,
+            columns.bandpass, columns.brightness, columns.brightness_error, columns.limit, columns.unit,
+            columns.telescope, columns.instrument, columns.exposure_time, repeat(ingest.pk), fps,
+        ))
+        keys = list(zip(owners, fps))
+        distinct = set(keys)
+        if len(distinct) < len(keys):  # repeated within this call: send each once
+            first = {}
+            for index, key in enumerate(keys):
+                first.setdefault(key, index)
+            rows = [rows[i] for i in sorted(first.values())]
         inserted = 0
         sql = _insert_sql(connection.vendor)
         with connection.cursor() as cursor:
             for start in range(0, len(rows), CHUNK):
                 cursor.executemany(sql, rows[start:start + CHUNK])
                 inserted += max(cursor.rowcount, 0)
-        stored = None
-        if inserted != len(rows):  # some were there already: ask which are new
-            stored = set(ReducedDatum.objects.filter(ingest=ingest).values_list("target_id", "fingerprint"))
-        any_new = False
-        for result, (target, _), (fps, distinct) in zip(results, prepared, per_target):
-            new = distinct if stored is None else {fp for fp in distinct if (target.pk, fp) in stored}
-            seen = set()
-            for fp in fps:
-                result.statuses.append("created" if fp in new and fp not in seen else "existing")
-                seen.add(fp)
-            if new:
-                any_new = True
+        if inserted == len(rows):
+            new = distinct  # every distinct datum was new: no need to ask which
+        else:
+            new = set(ReducedDatum.objects.filter(ingest=ingest).values_list("target_id", "fingerprint"))
+        seen = set()
+        offset = 0
+        for result, target, size in zip(results, targets, sizes):
+            created = 0
+            for key in keys[offset:offset + size]:
+                is_new = key in new and key not in seen
+                result.statuses.append("created" if is_new else "existing")
+                created += is_new
+                seen.add(key)
+            offset += size
+            if created:
                 result.ingest = ingest
-                _announce(target, ingest, len(new))
-        if not any_new:
+                _announce(target, ingest, created)
+        if not new:
             ingest.delete()
     return results
+
+
+def _columns_of(batches) -> tuple[DatumColumns, list[int]]:
+    """All batches' datums as one set of columns, and each batch's size; a bad datum is named by its batch row."""
+    parts, sizes, dicts = [], [], []
+    for datums in batches:
+        if isinstance(datums, DatumColumns):
+            if dicts:
+                parts.append(_from_dicts(dicts, sizes[len(sizes) - len(dicts):]))
+                dicts = []
+            parts.append(datums)
+            sizes.append(len(datums))
+        else:
+            datums = list(datums)
+            dicts.append(datums)
+            sizes.append(len(datums))
+    if dicts:
+        parts.append(_from_dicts(dicts, sizes[len(sizes) - len(dicts):]))
+    if not parts:
+        return DatumColumns.from_dicts([]), sizes
+    return DatumColumns.concatenate(parts), sizes
+
+
+def _from_dicts(groups: list[list[dict]], sizes: list[int]) -> DatumColumns:
+    try:
+        return DatumColumns.from_dicts([d for group in groups for d in group])
+    except DatumError as exc:
+        row = exc.row
+        for size in sizes:  # the row number within the caller's own list
+            if row is None or row <= size:
+                break
+            row -= size
+        raise ValidationError(str(DatumError(exc.field, exc.message, row=row))) from None
 
 
 def _announce(target: Target, ingest: Ingest, count: int) -> None:

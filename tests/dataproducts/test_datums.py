@@ -117,3 +117,38 @@ def test_the_database_refuses_a_second_copy_whatever_the_path(target):
     with pytest.raises(IntegrityError), transaction.atomic():
         ReducedDatum.objects.create(target=target, data_type="photometry", timestamp=existing.timestamp,
                                     ingest=existing.ingest, fingerprint=existing.fingerprint)
+
+
+def test_many_targets_in_one_call_each_get_their_statuses_and_their_announcement(target, users,
+                                                                                django_capture_on_commit_callbacks):
+    from dataproducts.services import save_datums_many
+    from targets.services import create_target
+    from tests.conftest import sidereal
+
+    other = create_target(users["superuser"], sidereal("Other 1"))
+    same = phot(magnitude=18.0, filter="g")
+    save_datums(other, [parse_datum(same)], origin="manual")  # already there, for the other target only
+    heard = []
+
+    def listener(sender, target, ingest, count, **kwargs):
+        heard.append((target.pk, count))
+
+    datums_created.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            first, second = save_datums_many(
+                [(target, [parse_datum(same), parse_datum(phot(magnitude=18.5, filter="r"))]),
+                 (other, [parse_datum(same), parse_datum(same)])], origin="manual")
+    finally:
+        datums_created.disconnect(listener)
+    assert (first.statuses, second.statuses) == (["created", "created"], ["existing", "existing"])
+    assert heard == [(target.pk, 2)]
+    assert first.ingest is not None and second.ingest is None
+    assert sorted(first.created_datums().values_list("bandpass", flat=True)) == ["g", "r"]
+    assert ReducedDatum.objects.filter(target=other).count() == 1
+
+    bad = {**parse_datum(phot(magnitude=1.0, filter="V")), "brightness": "bright"}
+    with pytest.raises(ValidationError, match="Row 2: brightness"):  # counted within its own target's list
+        save_datums_many([(target, [parse_datum(phot(magnitude=2.0, filter="V"))]),
+                          (other, [parse_datum(phot(magnitude=3.0, filter="V")), bad])], origin="manual")
+    assert not ReducedDatum.objects.filter(bandpass="V").exists()
