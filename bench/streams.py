@@ -83,16 +83,10 @@ def build_targets(n: int, rng: random.Random) -> list[tuple[str, str | None]]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from bench.targets import insert_sql, row_template
-    from targets.models import Target, TargetName
+    from bench.targets import target_and_name_sql
     from targets.names import simplify_name
 
-    t_given = {"id", "name", "type", "ra", "dec", "created", "modified"}
-    t_cols, t_defaults = row_template(Target, t_given)
-    t_sql = insert_sql(Target, ["id", "name", "type", "ra", "dec", "created", "modified", *t_cols])
-    n_given = {"id", "target_id", "name", "key", "primary", "created", "modified"}
-    n_cols, n_defaults = row_template(TargetName, n_given)
-    n_sql = insert_sql(TargetName, ["target_id", "name", "key", "primary", "created", "modified", *n_cols])
+    t_sql, t_defaults, n_sql, n_defaults = target_and_name_sql()
     when = connection.ops.adapt_datetimefield_value(timezone.now())
     pairs, targets, names = [], [], []
     for i in range(n):

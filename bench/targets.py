@@ -100,6 +100,18 @@ def insert_sql(model, columns):
     )
 
 
+def target_and_name_sql():
+    """(target INSERT, its defaults, name INSERT, its defaults) for rows (id, name, type, ra, dec, created, modified)
+    and (target_id, name, key, primary, created, modified): what every benchmark building targets needs."""
+    from targets.models import Target, TargetName
+
+    t_cols, t_defaults = row_template(Target, {"id", "name", "type", "ra", "dec", "created", "modified"})
+    t_sql = insert_sql(Target, ["id", "name", "type", "ra", "dec", "created", "modified", *t_cols])
+    n_cols, n_defaults = row_template(TargetName, {"id", "target_id", "name", "key", "primary", "created", "modified"})
+    n_sql = insert_sql(TargetName, ["target_id", "name", "key", "primary", "created", "modified", *n_cols])
+    return t_sql, t_defaults, n_sql, n_defaults
+
+
 def row_template(model, given: set[str]):
     """Column names and prepared default values for every concrete field not in ``given``.
 
@@ -151,7 +163,7 @@ def build(n: int, groups: int, seed: int) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from targets.models import Target, TargetGroupObjectPermission, TargetName
+    from targets.models import TargetGroupObjectPermission
     from targets.names import simplify_name
 
     rng = random.Random(seed)
@@ -159,12 +171,7 @@ def build(n: int, groups: int, seed: int) -> float:
     group_ids = [Group.objects.get_or_create(name=f"{GROUP_PREFIX}{g}")[0].pk for g in range(groups)]
 
     ops = connection.ops
-    t_given = {"id", "name", "type", "ra", "dec", "created", "modified"}
-    t_cols, t_defaults = row_template(Target, t_given)
-    t_sql = insert_sql(Target, ["id", "name", "type", "ra", "dec", "created", "modified", *t_cols])
-    n_given = {"id", "target_id", "name", "key", "primary", "created", "modified"}
-    n_cols, n_defaults = row_template(TargetName, n_given)
-    n_sql = insert_sql(TargetName, ["target_id", "name", "key", "primary", "created", "modified", *n_cols])
+    t_sql, t_defaults, n_sql, n_defaults = target_and_name_sql()
     p_sql = insert_sql(TargetGroupObjectPermission, ["content_object_id", "group_id", "permission_id"])
 
     # Creation times one second apart, oldest first, ending now: the default

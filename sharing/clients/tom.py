@@ -15,6 +15,7 @@ from django.conf import settings
 
 from ..destinations import TomDestination
 from ..errors import SharingError
+from .http import call
 
 TIMEOUT = (5, 60)  # connect, read (seconds)
 BULK_CHUNK = 10_000
@@ -37,12 +38,8 @@ class TomClient:
         self.session.close()
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        try:
-            response = self.session.request(method, self.base + path, timeout=TIMEOUT, **kwargs)
-        except requests.Timeout:
-            raise SharingError(f"{self.destination.display_name} did not answer in time.") from None
-        except requests.ConnectionError:
-            raise SharingError(f"Could not reach {self.destination.display_name} at {self.base}.") from None
+        response = call(self.session, method, self.base + path, name=self.destination.display_name,
+                        where=self.base, timeout=TIMEOUT, **kwargs)
         if response.status_code in (401, 403):
             raise SharingError(f"{self.destination.display_name} refused our credentials "
                                f"(HTTP {response.status_code}).", permanent=True)

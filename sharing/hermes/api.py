@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import requests
 
+from ..clients.http import call
 from ..destinations import HermesDestination
 from ..errors import SharingError
 
@@ -56,14 +57,8 @@ class HermesApi:
         self.session.close()
 
     def _post(self, path: str, message: dict) -> requests.Response:
-        try:
-            response = self.session.post(self.destination.base_url + path, json=message, timeout=TIMEOUT)
-        except requests.Timeout:
-            raise SharingError(f"{self.name} did not answer in time.") from None
-        except requests.ConnectionError:
-            raise SharingError(f"Could not reach {self.name} at {self.destination.base_url}.") from None
-        except requests.RequestException as exc:  # a broken answer, a bad URL: in words, without the key
-            raise SharingError(f"Talking to {self.name} failed: {type(exc).__name__}.") from None
+        response = call(self.session, "POST", self.destination.base_url + path, name=self.name,
+                        where=self.destination.base_url, timeout=TIMEOUT, json=message)
         if response.status_code in (401, 403):
             raise SharingError(f"{self.name} refused the API key (HTTP {response.status_code}): "
                                f"{self._detail(response)}", permanent=True)
