@@ -35,3 +35,13 @@ def test_it_needs_the_view_permission(client_for, users, letters):
     assert client_for("editor").get("/alertstreams/dead-letters/").status_code == 403
     users["editor"].user_permissions.add(Permission.objects.get(codename="view_deadletter"))
     assert client_for("editor").get("/alertstreams/dead-letters/").status_code == 200
+
+
+def test_the_menu_links_dead_letters_only_for_those_who_may_see_them(client_for):
+    from django.urls import reverse
+
+    link = reverse("alertstreams:dead-letters")
+    assert link in client_for("superuser").get(reverse("targets:list")).content.decode()
+    outsider_page = client_for("outsider").get(reverse("targets:list")).content.decode()
+    assert link not in outsider_page
+    assert reverse("sharing:persistentshare-manage") in outsider_page
