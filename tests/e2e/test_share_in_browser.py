@@ -16,7 +16,7 @@ def test_share_photometry_and_see_it_in_history(page, live_server, settings, dat
                                                "USERNAME": "editor", "PASSWORD": "pw-editor"}}
     log_in(page, live_server.url, "editor", "pw-editor")
     page.goto(f"{live_server.url}{target.get_absolute_url()}")
-    page.click("a:has-text('Share')")
+    page.click(f"a[href='/targets/{target.pk}/share/']")  # the target's Share button
     page.select_option("#id_destination", "localhost-tom")
     expect(page.locator("#share-photometry input[name=datums]")).to_have_count(3)
     page.select_option("#id_bandpass", ["g"])  # the filter reloads the table (htmx)
