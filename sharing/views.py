@@ -19,7 +19,7 @@ from .forms import PhotometryFilterForm, ShareForm
 from .models import ShareRecord
 from .preview import preview
 from .selection import TABLE_ROWS, photometry
-from .services import HermesText, share_target
+from .services import share_target
 
 TABS = ("share", "continuous", "history")
 
@@ -74,11 +74,6 @@ def photometry_table(request, target: Target):
         "target": target, "rows": rows[:TABLE_ROWS], "row_count": rows.count(), "table_rows": TABLE_ROWS})
 
 
-def _hermes_text(form) -> HermesText:
-    c = form.cleaned_data
-    return HermesText(c["title"], c["message"], c["authors"], c["topic"])
-
-
 def _invalid(request, target, form):
     return render(request, "sharing/partials/share.html",
                   {"target": target, **_share_context(request, target, form)}, status=400)
@@ -94,7 +89,7 @@ def share_now(request, target: Target):
     chosen = form.selection()
     outcome = share_target(request.user, target, form.cleaned_data["destination"], data="selected",
                            lists=tuple(form.cleaned_data["lists"]), datum_ids=chosen.datum_ids,
-                           product_ids=[p.pk for p in chosen.products], hermes=_hermes_text(form), via="page")
+                           product_ids=[p.pk for p in chosen.products], hermes=form.hermes_text(), via="page")
     context = {"target": target, **_share_context(request, target), "outcome": outcome.record}
     if not request.htmx:  # a plain form post (no JavaScript): the whole page, with the outcome
         return render(request, "sharing/share_page.html", {**context, "tabs": TABS, "tab": "share"})
@@ -109,7 +104,7 @@ def share_preview(request, target: Target):
     if not form.is_valid():
         return render(request, "sharing/partials/preview.html", {"form": form}, status=400)
     shown = preview(destination(form.cleaned_data["destination"]), request.user, target, form.selection(),
-                    tuple(form.cleaned_data["lists"]), _hermes_text(form))
+                    tuple(form.cleaned_data["lists"]), form.hermes_text())
     return render(request, "sharing/partials/preview.html", {"form": form, "preview": shown})
 
 
