@@ -5,13 +5,14 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Count
 
 from targets.models import Target
 
 from .destinations import HermesDestination, TomDestination
 from .errors import SharingError
 from .selection import Selection
-from .services import HermesText, datum_body, target_body
+from .services import HermesText, datum_body, target_body, without_file_rows
 
 SHOWN = 5  # datums or rows shown in full; the rest are counted
 
@@ -39,18 +40,18 @@ def preview(dest, user, target: Target, chosen: Selection, lists: tuple[str, ...
                           f"({', '.join(target.all_names())}); if it is not there, it is created as below, "
                           f"otherwise it is added to {', '.join(all_lists)}.")
     result.documents.append(("POST api/targets/ (when not found)", _pretty(target_body(target, user, all_lists))))
-    total = chosen.datums.count()
-    by_type: dict[str, int] = {}
-    for data_type in chosen.datums.values_list("data_type", flat=True).iterator(chunk_size=5000):
-        by_type[data_type] = by_type.get(data_type, 0) + 1
+    datums = without_file_rows(chosen.datums, [p.pk for p in chosen.products])
+    by_type = dict(datums.order_by().values_list("data_type").annotate(n=Count("pk")))  # counted in SQL
+    total = sum(by_type.values())
     result.summary.append(f"{total} datum(s): " + (", ".join(f"{n} {t}" for t, n in sorted(by_type.items())) or
                                                   "none") + ".")
-    for datum in chosen.datums[:SHOWN]:
+    for datum in datums[:SHOWN]:
         result.documents.append(("A datum", _pretty(datum_body(datum))))
     if total > SHOWN:
         result.summary.append(f"The first {SHOWN} datums are shown below; {total - SHOWN} more are sent alike.")
     for product in chosen.products:
-        result.summary.append(f"The file {product.filename} ({product.data_product_type}) is uploaded.")
+        result.summary.append(f"The file {product.filename} ({product.data_product_type}) is uploaded first; "
+                              "its rows are read from it there (sent as datums only if it refuses the file).")
     return result
 
 

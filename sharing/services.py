@@ -116,6 +116,11 @@ def _describe(data: str, n_datums: int, n_products: int) -> str:
     return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def without_file_rows(datums: QuerySet, product_pks) -> QuerySet:
+    """The datums minus the rows read from these products: a file sent is read there, its rows come with it."""
+    return datums.exclude(data_product__in=list(product_pks)) if product_pks else datums
+
+
 def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, products: list[DataProduct],
             lists: tuple[str, ...]) -> Sent:
     client = TomClient(dest)
@@ -141,10 +146,9 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
                 "created": "uploaded", "existing": "already there"}.get(status, "failed") + ".")
             if status != "failed":
                 arrived.append(product.pk)
-        if arrived:  # the rows of a file sent come with the file (read there), not a second time as datums;
-            # a file refused there (a TOM Toolkit cannot read ours: its processor wants a "time" column) still
-            # gets its rows there, as datums
-            datums = datums.exclude(data_product__in=arrived)
+        # A file refused there (a TOM Toolkit cannot read ours: its processor wants a "time" column) still
+        # gets its rows there, as datums.
+        datums = without_file_rows(datums, arrived)
         if datums.exists():
             with gc_paused():  # tens of thousands of small dicts: collections would rescan them all (tom/gcpause.py)
                 counts = client.send_datums(remote_id, [
