@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import timezone
-from itertools import repeat
+from itertools import groupby, repeat
 from typing import Sequence
 
 import numpy as np
@@ -190,34 +190,25 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
 
 def _columns_of(batches) -> tuple[DatumColumns, list[int]]:
     """All batches' datums as one set of columns, and each batch's size; a bad datum is named by its batch row."""
-    parts, sizes, dicts = [], [], []
-    for datums in batches:
-        if isinstance(datums, DatumColumns):
-            if dicts:
-                parts.append(_from_dicts(dicts, sizes[len(sizes) - len(dicts):]))
-                dicts = []
-            parts.append(datums)
-            sizes.append(len(datums))
-        else:
-            datums = list(datums)
-            dicts.append(datums)
-            sizes.append(len(datums))
-    if dicts:
-        parts.append(_from_dicts(dicts, sizes[len(sizes) - len(dicts):]))
+    batches = [b if isinstance(b, DatumColumns) else list(b) for b in batches]
+    parts = []
+    for are_columns, run in groupby(batches, key=lambda b: isinstance(b, DatumColumns)):
+        run = list(run)
+        parts += run if are_columns else [_from_dicts(run)]  # consecutive lists of dicts: one conversion
     if not parts:
-        return DatumColumns.from_dicts([]), sizes
-    return DatumColumns.concatenate(parts), sizes
+        return DatumColumns.from_dicts([]), []
+    return DatumColumns.concatenate(parts), [len(b) for b in batches]
 
 
-def _from_dicts(groups: list[list[dict]], sizes: list[int]) -> DatumColumns:
+def _from_dicts(groups: list[list[dict]]) -> DatumColumns:
     try:
         return DatumColumns.from_dicts([d for group in groups for d in group])
     except DatumError as exc:
         row = exc.row
-        for size in sizes:  # the row number within the caller's own list
-            if row is None or row <= size:
+        for group in groups:  # the row number within the caller's own list
+            if row is None or row <= len(group):
                 break
-            row -= size
+            row -= len(group)
         raise ValidationError(str(DatumError(exc.field, exc.message, row=row))) from None
 
 

@@ -19,13 +19,16 @@ from .models import DataProduct, Origin, ReducedDatum
 from .permissions import data_product_view
 
 
+def _abilities(user, target) -> dict:
+    """What the target's data sections offer this user: changing the data, sharing it."""
+    return {"can_change": has_object_perm(user, "change", target), "can_share": has_object_perm(user, "share", target)}
+
+
 def _products_section(request, target, form=None, outcome=None, status=200):
     products = DataProduct.objects.filter(target=target).select_related("uploaded_by")
     return render(request, "dataproducts/partials/products.html", {
         "target": target, "products": products, "form": form or UploadForm(), "outcome": outcome,
-        "can_change": has_object_perm(request.user, "change", target),
-        "can_share": has_object_perm(request.user, "share", target),
-    }, status=status)
+        **_abilities(request.user, target)}, status=status)
 
 
 @target_view()
@@ -94,9 +97,7 @@ def _photometry_section(request, target, form=None, outcome=None, status=200):
     page = paginate(rows, request.GET.get("page"), settings.PHOTOMETRY_PAGE_SIZE, 1_000_000)
     return render(request, "dataproducts/partials/photometry.html", {
         "target": target, "page": page, "form": form or PhotometryPointForm(), "outcome": outcome,
-        "can_change": has_object_perm(request.user, "change", target),
-        "can_share": has_object_perm(request.user, "share", target),
-    }, status=status)
+        **_abilities(request.user, target)}, status=status)
 
 
 @target_view()
