@@ -36,10 +36,13 @@ def _form(request, target, data=None) -> ShareForm:
     return form
 
 
+def _table(rows) -> dict:
+    """The photometry table's context: the first TABLE_ROWS rows to tick, and how many the filter keeps."""
+    return {"rows": rows[:TABLE_ROWS], "row_count": rows.count(), "table_rows": TABLE_ROWS}
+
+
 def _share_context(request, target, form=None) -> dict:
-    rows = photometry(target)
-    return {"form": form or _form(request, target), "rows": rows[:TABLE_ROWS], "row_count": rows.count(),
-            "table_rows": TABLE_ROWS}
+    return {"form": form or _form(request, target), **_table(photometry(target))}
 
 
 @target_view("share")
@@ -70,8 +73,7 @@ def _tab_context(request, target, tab) -> dict:
 def photometry_table(request, target: Target):
     """The photometry rows the filter keeps, for ticking (reloaded by htmx when the filter changes)."""
     rows = photometry(target, PhotometryFilterForm(request.GET, target=target).photometry_filter())
-    return render(request, "sharing/partials/photometry_table.html", {
-        "target": target, "rows": rows[:TABLE_ROWS], "row_count": rows.count(), "table_rows": TABLE_ROWS})
+    return render(request, "sharing/partials/photometry_table.html", {"target": target, **_table(rows)})
 
 
 def _invalid(request, target, form):
