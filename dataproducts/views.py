@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from targets.permissions import target_view
 from tom.pagination import paginate
 from tom.permissions import has_object_perm
+from tom.plotting import script_safe_json
 
 from . import plots, services
 from .exports import photometry_rows
@@ -131,7 +132,7 @@ def export_photometry(request, target, fmt):
 def light_curve(request, target):
     figure = plots.light_curve(target)
     return render(request, "dataproducts/partials/plot.html", {
-        "target": target, "figure": _script_safe(figure), "kind": "lightcurve",
+        "target": target, "figure": script_safe_json(figure), "kind": "lightcurve",
         "trace_count": len(figure.data) if figure else 0,
         "empty": "No photometry yet.",
     })
@@ -142,14 +143,7 @@ def spectra(request, target):
     normalise = request.GET.get("normalise") == "1"
     figure = plots.spectra(target, normalise)
     return render(request, "dataproducts/partials/plot.html", {
-        "target": target, "figure": _script_safe(figure), "kind": "spectra",
+        "target": target, "figure": script_safe_json(figure), "kind": "spectra",
         "trace_count": len(figure.data) if figure else 0,
         "normalise": normalise, "empty": "No spectra yet.",
     })
-
-
-def _script_safe(figure) -> str | None:
-    """The figure's JSON, safe inside a <script> element (names and filters are user text)."""
-    if figure is None:
-        return None
-    return figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
