@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from . import checks  # noqa: F401  (registers the VISIBILITY_SITES system check; imports no models)
+
 
 class TargetsConfig(AppConfig):
     name = "targets"

@@ -225,6 +225,33 @@ def env_json(name: str, default):
 
 
 ALERT_STREAMS = env_json("ALERT_STREAMS_JSON", [])
+
+# Visibility (the target page's airmass plot for the coming night): observatories by name, latitude and
+# longitude in degrees (east positive), elevation in metres, IANA time zone for local times. Replace or extend
+# it in local_settings.py, or give it as JSON in VISIBILITY_SITES_JSON. Coordinates from astropy's site
+# registry (astropy-data coordinates/sites.json, keys in brackets); Cerro Pachon is Rubin's own position as
+# its simulation code gives it (-30:14:40.7, -70:44:57.9, 2662.75 m), within 30 m of NOIRLab's published one.
+DEFAULT_VISIBILITY_SITES = {
+    "Cerro Pachón (Rubin)": {"latitude": -30.244639, "longitude": -70.749417, "elevation": 2662.75,
+                             "timezone": "America/Santiago"},
+    "La Silla": {"latitude": -29.256667, "longitude": -70.73, "elevation": 2347,  # [lasilla]
+                 "timezone": "America/Santiago"},
+    "Paranal": {"latitude": -24.627439, "longitude": -70.404987, "elevation": 2669,  # [paranal]
+                "timezone": "America/Santiago"},
+    "Maunakea": {"latitude": 19.823801, "longitude": -155.469047, "elevation": 4213,  # [gemini_north]
+                 "timezone": "Pacific/Honolulu"},
+    "La Palma (Roque de los Muchachos)": {"latitude": 28.758333, "longitude": -17.88, "elevation": 2327,  # [lapalma]
+                                          "timezone": "Atlantic/Canary"},
+    "Siding Spring": {"latitude": -31.273361, "longitude": 149.061194, "elevation": 1149,  # [sso]
+                      "timezone": "Australia/Sydney"},
+    "SAAO Sutherland": {"latitude": -32.375823, "longitude": 20.810808, "elevation": 1798,  # [salt]
+                        "timezone": "Africa/Johannesburg"},
+    "McDonald": {"latitude": 30.671667, "longitude": -104.021667, "elevation": 2075,  # [mcdonald]
+                 "timezone": "America/Chicago"},
+    "Haleakala": {"latitude": 20.71552, "longitude": -156.169, "elevation": 3048,  # [haleakala]
+                  "timezone": "Pacific/Honolulu"},
+}
+VISIBILITY_SITES = env_json("VISIBILITY_SITES_JSON", DEFAULT_VISIBILITY_SITES)
 # Create a target the Hermes handler cannot match, from the message's own targets table.
 ALERT_STREAMS_CREATE_TARGETS = env_bool("ALERT_STREAMS_CREATE_TARGETS", False)
 
