@@ -27,8 +27,9 @@ from .forms import (
 )
 from .models import Target, TargetList
 from .permissions import groups_with, target_list_for, target_list_view, target_view
+from .visibility.section import section_context
 
-SECTIONS = ("coordinates", "names", "extras", "lists")
+SECTIONS = ("coordinates", "names", "extras", "lists", "visibility")
 # Loaded from the dataproducts app's URLs.
 DATA_SECTIONS = ("lightcurve", "spectra", "photometry", "products")
 
@@ -159,6 +160,8 @@ def target_section(request, target, section):
         context["extras"] = target.extras.all()
     elif section == "lists":
         return _lists_section(request, target)
+    elif section == "visibility":
+        context.update(section_context(target))
     return render(request, f"targets/partials/section_{section}.html", context)
 
 
