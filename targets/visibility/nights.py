@@ -115,7 +115,7 @@ def kasten_young_airmass(altitude_deg: np.ndarray) -> np.ndarray:
 
 
 def target_sky(target):
-    """A function of ``Time`` giving the target's ICRS place there (fixed for a star, moving for a body)."""
+    """The target's place: an object whose ``sky(times)`` is its ICRS place at those times (a star's is fixed)."""
     if target.type == TargetType.NON_SIDEREAL:
         try:
             return Orbit.from_target(target)
@@ -309,6 +309,8 @@ def _compute(target, sky, sites, now: datetime) -> Visibility:
     first = min(start for start, _e, _n in nights_at)
     last = max(end for _s, end, _n in nights_at)
     target_track = _Track.of(sky.sky, first, last)
+    if not np.isfinite(target_track.xyz).all():
+        return Visibility(now, problem="No visibility: the target's elements give no position for tonight.")
     moon_track = _Track.of(lambda times: get_body("moon", times), first, last)
 
     nights = []

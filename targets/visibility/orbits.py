@@ -31,6 +31,11 @@ GAUSS_K = 0.01720209895  # the Gaussian gravitational constant: sqrt(GM_sun) in 
 OBLIQUITY_J2000 = math.radians(84381.448 / 3600)  # IAU 1976, the MPC's (and JPL's) ecliptic of J2000
 LIGHT_DAYS_PER_AU = 499.00478383615643 / 86400  # light time for one astronomical unit, in days
 STALE_ELEMENTS_DAYS = 365  # beyond this the page warns that two-body positions drift
+# Beyond these no solar-system body is known (interstellar objects have e of 1.2 and 3.4), and the arithmetic
+# would overflow: such elements are refused with the field named.
+DISTANCE_RANGE_AU = (1e-4, 1e5)
+MAX_ECCENTRICITY = 100.0
+MJD_RANGE = (-1e6, 1e6)  # about 800 BC to AD 4600
 MINOR_PLANET_FIELDS = ("semimajor_axis", "eccentricity", "inclination", "lng_asc_node", "arg_of_perihelion",
                        "mean_anomaly", "epoch_of_elements")
 COMET_FIELDS = ("perihdist", "eccentricity", "inclination", "lng_asc_node", "arg_of_perihelion",
@@ -75,24 +80,27 @@ class Orbit:
         if missing:
             raise NoOrbit(f"No visibility: the {Scheme(scheme).label} elements lack {', '.join(missing)}.")
         e = float(target.eccentricity)
-        angles = (float(target.inclination), float(target.lng_asc_node), float(target.arg_of_perihelion))
-        if e < 0:
-            raise NoOrbit(f"No visibility: the eccentricity ({e:g}) cannot be negative.")
+        if not 0 <= e <= MAX_ECCENTRICITY:
+            raise NoOrbit(f"No visibility: the eccentricity ({e:g}) must be between 0 and {MAX_ECCENTRICITY:g}.")
+        for name in ("epoch_of_elements", "epoch_of_perihelion"):
+            value = getattr(target, name, None)
+            if _finite(value) and not MJD_RANGE[0] <= float(value) <= MJD_RANGE[1]:
+                raise NoOrbit(f"No visibility: the {FIELD_WORDS[name]} (MJD {float(value):g}) is outside "
+                              f"MJD {MJD_RANGE[0]:g} to {MJD_RANGE[1]:g}.")
+        angles = tuple(float(getattr(target, name)) % 360.0 for name in ("inclination", "lng_asc_node",
+                                                                          "arg_of_perihelion"))
         if scheme == Scheme.MPC_MINOR_PLANET:
-            a = float(target.semimajor_axis)
-            if e >= 1 or a <= 0:
-                raise NoOrbit("No visibility: a minor planet's elements need an eccentricity below 1 and a "
-                              f"positive semimajor axis (got e={e:g}, a={a:g} AU); use the comet scheme for "
-                              "open orbits.")
+            a = _distance(target, "semimajor_axis")
+            if e >= 1:
+                raise NoOrbit("No visibility: a minor planet's elements need an eccentricity below 1 (got "
+                              f"{e:g}); use the comet scheme for open orbits.")
             n = GAUSS_K / a ** 1.5  # radians per day
             mean_anomaly = math.radians(float(target.mean_anomaly) % 360.0)
             if mean_anomaly > math.pi:
                 mean_anomaly -= 2 * math.pi  # the nearest perihelion passage, before or after the epoch
             tp = float(target.epoch_of_elements) - mean_anomaly / n
             return cls(a * (1 - e), e, *angles, tp, float(target.epoch_of_elements))
-        q = float(target.perihdist)
-        if q <= 0:
-            raise NoOrbit(f"No visibility: the perihelion distance ({q:g} AU) must be positive.")
+        q = _distance(target, "perihdist")
         epoch = target.epoch_of_elements if _finite(target.epoch_of_elements) else target.epoch_of_perihelion
         return cls(q, e, *angles, float(target.epoch_of_perihelion), float(epoch))
 
@@ -118,6 +126,15 @@ class Orbit:
         return abs(mjd_tt - self.epoch)
 
 
+def _distance(target, name: str) -> float:
+    value = float(getattr(target, name))
+    low, high = DISTANCE_RANGE_AU
+    if not low <= value <= high:
+        raise NoOrbit(f"No visibility: the {FIELD_WORDS[name]} ({value:g} AU) must be between {low:g} and "
+                      f"{high:g} AU.")
+    return value
+
+
 def _finite(value) -> bool:
     return value is not None and math.isfinite(float(value))
 
@@ -140,8 +157,8 @@ def _in_orbit_plane(q: float, e: float, dt: np.ndarray) -> tuple[np.ndarray, np.
     """Position in the orbit plane (AU; x toward perihelion) ``dt`` days after perihelion, for any conic."""
     if abs(e - 1.0) < 1e-9:  # parabola: Barker's equation, solved in closed form
         w = 3 * GAUSS_K * dt / math.sqrt(2 * q ** 3)
-        root = np.cbrt(w / 2 + np.sqrt(w * w / 4 + 1))
-        d = root - 1 / root  # tan(true anomaly / 2)
+        root = np.cbrt(np.abs(w) / 2 + np.sqrt(w * w / 4 + 1))  # |w|: no cancellation before perihelion
+        d = np.sign(w) * (root - 1 / root)  # tan(true anomaly / 2)
         return q * (1 - d * d), 2 * q * d
     a = q / abs(1 - e)
     mean_anomaly = GAUSS_K * dt / a ** 1.5

@@ -1,6 +1,8 @@
 """Two-body positions from MPC elements, checked against JPL's own numbers."""
 from __future__ import annotations
 
+import itertools
+import warnings
 from types import SimpleNamespace
 
 import astropy.units as u
@@ -91,10 +93,42 @@ def test_a_highly_eccentric_orbit_solves_keplers_equation():
     (minor_planet(semimajor_axis=2.0, eccentricity=1.2, inclination=1.0, lng_asc_node=1.0, arg_of_perihelion=2.0,
                   mean_anomaly=3.0, epoch_of_elements=60000.0), "eccentricity below 1"),
     (comet(perihdist=0.0, eccentricity=0.5, inclination=1.0, lng_asc_node=1.0, arg_of_perihelion=2.0,
-           epoch_of_perihelion=60000.0), "perihelion distance (0 AU) must be positive"),
+           epoch_of_perihelion=60000.0), "perihelion distance (0 AU) must be between 0.0001 and 100000 AU"),
     (SimpleNamespace(scheme=""), "needs an orbital element scheme"),
 ])
 def test_elements_that_cannot_be_propagated_say_why(target, words):
     with pytest.raises(NoOrbit, match="No visibility") as error:
         Orbit.from_target(target)
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize("scheme", ["MPC_COMET", "MPC_MINOR_PLANET"])
+def test_extreme_elements_give_finite_positions_or_a_reason(scheme):
+    """Elements at the edges of what is accepted (and beyond) never overflow, divide by zero or return NaN."""
+    days = np.array([-1e6, -3e5, -1.0, 0.0, 1e-9, 2.0, 3e5, 1e6]) + 60000
+    for distance, e, epoch in itertools.product([1e-4, 1.0, 1e5], [0, 0.5, 0.99999, 1.0, 1.00001, 3.4, 100],
+                                                [-1e6, 60000.0, 1e6]):
+        target = SimpleNamespace(scheme=scheme, perihdist=distance, semimajor_axis=distance, eccentricity=e,
+                                 inclination=179.9, lng_asc_node=-720.0, arg_of_perihelion=359.99,
+                                 mean_anomaly=359.0, epoch_of_perihelion=epoch, epoch_of_elements=epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                orbit = Orbit.from_target(target)
+            except NoOrbit as error:
+                assert scheme == "MPC_MINOR_PLANET" and e >= 1 and "eccentricity below 1" in str(error)
+                continue
+            assert np.isfinite(orbit.heliocentric(days)).all(), (distance, e, epoch)
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("perihdist", 1e300, "perihelion distance (1e+300 AU) must be between"),
+    ("eccentricity", 1e300, "eccentricity (1e+300) must be between 0 and 100"),
+    ("epoch_of_perihelion", -1e15, "time of perihelion (MJD -1e+15) is outside"),
+])
+def test_elements_beyond_any_known_body_are_refused_naming_the_field(field, value, words):
+    fields = {"perihdist": 1.0, "eccentricity": 0.5, "inclination": 1.0, "lng_asc_node": 1.0,
+              "arg_of_perihelion": 1.0, "epoch_of_perihelion": 60000.0, field: value}
+    with pytest.raises(NoOrbit, match="No visibility") as error:
+        Orbit.from_target(comet(**fields))
     assert words in str(error.value)
