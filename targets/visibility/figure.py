@@ -86,7 +86,7 @@ def visibility_figure(visibility: Visibility) -> dict | None:
         "template": "plotly_white", "height": 460 + 18 * len(nights), "hovermode": "closest",
         "margin": {"l": 60, "r": 20, "t": 24, "b": 60}, "legend": {"orientation": "h", "y": -0.14},
         "xaxis": {"anchor": "y", "matches": "x2", "showticklabels": False, "domain": [0, 1]},
-        "yaxis": {"anchor": "x", "domain": [1 - strip, 1], "autorange": "reversed", "fixedrange": True,
+        "yaxis": {"anchor": "x", "domain": [1 - strip, 1], "autorange": "reversed", "fixedrange": True, "automargin": True,
                   "tickfont": {"size": 10}},
         "xaxis2": {"anchor": "y2", "domain": [0, 1], "title": {"text": "UTC"}},
         "yaxis2": {"anchor": "x2", "domain": [0, 1 - strip - 0.04], "range": [AIRMASS_SHOWN, 1.0], "fixedrange": True,
