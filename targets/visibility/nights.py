@@ -15,8 +15,8 @@ Moon and other nearby bodies (the Moon's parallax reaches a degree). That is
 what astropy's ``AltAz`` frame does too, less polar motion and diurnal
 aberration (under an arcsecond each), but ``AltAz`` recomputes precession,
 nutation and the Earth's orbit for every (time, site) pair: for nine sites it
-measured about 2 s against 0.1 s here (``bench/visibility.py``). The tests hold
-the two to within a few arcseconds.
+measured 2 to 2.5 s against 0.1 to 0.3 s here (``bench/visibility.py``, on a
+busy two-core machine). The tests hold the two to within a few arcseconds.
 """
 from __future__ import annotations
 
