@@ -28,6 +28,10 @@ from .names import simplify_name
 from .permissions import grant_access, set_group_access
 
 TARGET_FIELDS = ("name", "type", *SIDEREAL_FIELDS, "scheme", *ORBITAL_FIELDS, "shared_by", "shared_from")
+# What one target may carry (a peer's POST is otherwise bounded only by the request size): far above any
+# real target's, low enough that its page and its exports stay small.
+MAX_ALIASES = 200
+MAX_EXTRAS = 1000
 
 
 @dataclass
@@ -99,6 +103,10 @@ def name_taken(value: str, clash: TargetName | None) -> ValidationError:
 def validate(data: TargetInput, target: Target | None = None, user=None) -> None:
     """Every rule a target's input must meet; ``user`` (who is asking) decides what a name clash may name."""
     errors = check_required(data.fields)
+    if len(data.aliases) > MAX_ALIASES:
+        raise ValidationError({"aliases": f"{len(data.aliases):,} aliases; a target may have at most {MAX_ALIASES}."})
+    if len(data.extras) > MAX_EXTRAS:
+        raise ValidationError({"extras": f"{len(data.extras):,} extra fields; a target may have at most {MAX_EXTRAS}."})
     errors.update(check_names(data.fields.get("name", ""), data.aliases, target, user))
     for key, value in data.extras.items():
         if not key.strip():
