@@ -8,6 +8,7 @@ Alice, who may view the holder, still gets "already used by target X" (with a li
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -208,3 +209,36 @@ def test_the_list_page_filter_treats_a_hidden_list_as_unknown(people, world):
     assert "Shared target" not in as_hidden.content.decode()
     export = b"".join(bob.get(reverse("targets:export"), {"target_list": hidden}).streaming_content).decode()
     assert "Shared target" not in export
+
+
+def test_every_other_refusal_answers_for_a_hidden_object_as_for_a_missing_one(people, world):
+    """Probes that held before the fix: the same answer (ids aside) for alice's objects as for none at all."""
+    bob = Client(headers=basic("bob"))
+    bobs_list = create_target_list(people["bob"][0], "Bob list", [people["bob"][1]], [people["bob"][1]])
+    hidden_target, hidden_list = world["private"].pk, world["alice_list"].pk
+    datum = {"data_type": "photometry", "timestamp": "2025-01-01T00:00:00", "value": {"magnitude": 18, "filter": "g"}}
+    probes = [
+        lambda pk, lst: bob.get(f"/api/targets/{pk}/"),
+        lambda pk, lst: bob.patch(f"/api/targets/{pk}/", {"ra": 1.0}, content_type="application/json"),
+        lambda pk, lst: bob.delete(f"/api/targets/{pk}/"),
+        lambda pk, lst: bob.post("/api/reduceddatums/", {**datum, "target": pk}, content_type="application/json"),
+        lambda pk, lst: bob.post("/api/reduceddatums/bulk/", {"target": pk, "datums": [datum]},
+                                 content_type="application/json"),
+        lambda pk, lst: bob.post("/api/dataproducts/", product_post(world["private"], "x") | {"target": str(pk)}),
+        lambda pk, lst: bob.get("/api/reduceddatums/", {"target": pk}),
+        lambda pk, lst: bob.get("/api/dataproducts/", {"target__id": pk}),
+        lambda pk, lst: bob.get(f"/api/targetlists/{lst}/"),
+        lambda pk, lst: bob.post(f"/api/targetlists/{lst}/targets/", {"targets": [pk]}, content_type="application/json"),
+        lambda pk, lst: bob.post(f"/api/targetlists/{bobs_list.pk}/targets/", {"targets": [pk]},
+                                 content_type="application/json"),
+    ]
+    missing_target, missing_list = hidden_target + 1000, hidden_list + 1000
+    for probe in probes:
+        hidden, missing = probe(hidden_target, hidden_list), probe(missing_target, missing_list)
+        assert hidden.status_code == missing.status_code != 500
+        as_hidden, as_missing = (re.sub(rf"\b({pk}|{lst})\b", "ID", response.content.decode()) for response, pk, lst
+                                 in ((hidden, hidden_target, hidden_list), (missing, missing_target, missing_list)))
+        assert as_hidden == as_missing, (as_hidden, as_missing)
+        assert_reveals_nothing(as_hidden)
+    assert Target.objects.filter(pk=hidden_target).exists() and not world["private"].reduced_data.filter(
+        bandpass="g", brightness=18).exists()
