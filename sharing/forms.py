@@ -68,6 +68,8 @@ class PhotometryFilterForm(forms.Form):
         bands, sources = photometry_choices(target)
         self.fields["bandpass"].choices = [(b, b or "(none)") for b in bands]
         self.fields["source"].choices = [(s, s or "(none)") for s in sources]
+        for name in ("bandpass", "source"):  # any text filters safely; only the first few are offered
+            self.fields[name].valid_value = lambda value: True
 
     def clean(self):
         cleaned = super().clean()

@@ -44,15 +44,14 @@ def spectra(target: Target) -> QuerySet:
     return ReducedDatum.objects.filter(target=target).exclude(data_type="photometry").order_by("timestamp", "id")
 
 
+FILTER_CHOICES = 200  # bandpasses and sources offered by the filter (a peer can send 20,000 distinct ones)
+
+
 def photometry_choices(target: Target) -> tuple[list[str], list[str]]:
-    """The bandpasses and sources a target's photometry has (for the filter)."""
-    rows = (ReducedDatum.objects.filter(target=target, data_type="photometry")
-            .values_list("bandpass", "source_name").distinct())
-    bands, sources = set(), set()
-    for band, source in rows:
-        bands.add(band)
-        sources.add(source)
-    return sorted(bands), sorted(sources)
+    """The bandpasses and sources a target's photometry has (for the filter), the first FILTER_CHOICES of each."""
+    rows = ReducedDatum.objects.filter(target=target, data_type="photometry")
+    return tuple(list(rows.order_by(column).values_list(column, flat=True).distinct()[:FILTER_CHOICES])
+                 for column in ("bandpass", "source_name"))
 
 
 @dataclass

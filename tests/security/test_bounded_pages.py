@@ -7,6 +7,7 @@ is capped, and the refusal names the field.
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pytest
@@ -91,6 +92,36 @@ def test_the_share_page_lists_a_few_spectra_and_offers_all_of_them(many_spectra,
     response = client.post(reverse("sharing:download", args=[many_spectra.pk]), {"scope": "none", "all_spectra": "on"})
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == SPECTRA + 1  # the download, like the share, takes "all" to mean all
+
+
+def test_twenty_thousand_filters_and_sources_keep_the_light_curve_and_share_page_small(
+        target, client_for, settings, django_assert_max_num_queries):
+    """Each point its own bandpass and source: one trace each made a 7.7 MB light curve (over a minute to
+    build) and a 2.1 MB Share page of filter choices."""
+    settings.DATA_SHARING = PEER_DESTINATION
+    datums = [{"data_type": "photometry", "timestamp": f"2024-01-01T00:00:00.{i:06d}",
+               "value": {"magnitude": 18 + i / 1e5, "filter": f"<b>band{i}</b>" if i % 2 else "g",
+                         "source_name": f"source {i}"}} for i in range(SPECTRA)]
+    response = peer().post("/api/reduceddatums/bulk/", {"target": target.pk, "datums": datums},
+                           content_type="application/json")
+    assert response.json()["created"] == SPECTRA
+    client = client_for("editor")
+    with django_assert_max_num_queries(12):
+        light_curve = client.get(reverse("dataproducts:lightcurve", args=[target.pk]), headers=HTMX)
+    assert len(light_curve.content) < 500_000, len(light_curve.content)
+    figure = json.loads(re.search(r'type="application/json"[^>]*>(.*?)</script>', light_curve.content.decode()).group(1))
+    names = [trace["name"] for trace in figure["data"]]
+    # "g" (half the points) and 28 others keep their own trace (escaped, like all text from data)
+    assert len(names) == 30 and names[-1] == "9,972 points in other filters" and "g" in names
+    assert all(name.startswith("&lt;b&gt;band") for name in names[:-1] if name != "g")
+    with django_assert_max_num_queries(25):
+        share = client.get(reverse("sharing:share", args=[target.pk]))
+    assert len(share.content) < 300_000, len(share.content)
+    form = share.context["form"]
+    assert len(form.fields["bandpass"].choices) == len(form.fields["source"].choices) == 200
+    hidden_source = client.post(reverse("sharing:preview", args=[target.pk]),  # one not offered still filters
+                                {"destination": "peer", "scope": "matching", "source": "source 19999"}, headers=HTMX)
+    assert "1 datum(s): 1 photometry." in hidden_source.content.decode()
 
 
 # Sharing "all" for real: a second TOM of ours over HTTP (small numbers, the same code path)
