@@ -148,7 +148,7 @@ SPECTRA_COUNT_LIMIT = 100_000
 def spectra_page(target, number) -> Page:
     """Page ``number`` of the target's spectra, the latest first, ``SPECTRA_PLOT_COUNT`` to a page.
 
-    One bulk POST can store 20,000 spectra; drawing them all made a 35 MB section. Only a page's rows
+    One bulk POST can store 20,000 spectra; drawing them all made a section of tens of MB. Only a page's rows
     (their arrays are in ``value``) are read.
     """
     rows = (ReducedDatum.objects.filter(target=target, data_type="spectroscopy").order_by("-timestamp", "-id")

@@ -112,38 +112,35 @@ class ShareForm(PhotometryFilterForm, DestinationForm):
         self.spectra_rows = list(latest[:shown])
         self.fields["spectra"].choices = [(d.pk, f"{d.timestamp:%Y-%m-%d %H:%M} {d.data_type} {d.telescope}".strip())
                                           for d in self.spectra_rows]
-        self.spectra_count = _all_if_more(self, "spectra", spectra(target), len(self.spectra_rows),
-                                          "All {count:,} spectra and other data, not only the {shown} latest listed",
-                                          initial=True)
+        self._all_box("spectra", spectra(target), len(self.spectra_rows),
+                      "All {count:,} spectra and other data, not only the {shown} latest listed", initial=True)
         products = target.data_products.order_by("-created", "-pk")
         self.product_rows = list(products[:shown])
         if product is not None and product not in self.product_rows:
             self.product_rows.append(product)  # "Share" on a product further down the list
         self.fields["products"].choices = [(p.pk, f"{p.filename} ({p.data_product_type})") for p in self.product_rows]
-        self.products_count = _all_if_more(self, "products", products, min(len(self.product_rows), shown),
-                                           "All {count:,} data product files, not only the {shown} latest listed",
-                                           initial=False)
+        self._all_box("products", products, min(len(self.product_rows), shown),
+                      "All {count:,} data product files, not only the {shown} latest listed", initial=False)
         if not self.is_bound:
             self.initial.setdefault("spectra", [d.pk for d in self.spectra_rows])
             self.initial.setdefault("title", f"{target.name}: data from {settings.TOM_NAME}")
             if product is not None:
                 self.initial["products"] = [product.pk]
 
+    def _all_box(self, name: str, queryset, listed: int, label: str, initial: bool) -> None:
+        """An ``all_<name>`` box when ``queryset`` has more rows than the ``listed`` ones (counted only then)."""
+        if listed < settings.SHARE_CHOICES_SHOWN:
+            return
+        count = queryset.count()
+        if count > listed:
+            self.fields[f"all_{name}"] = forms.BooleanField(
+                required=False, initial=initial, label=label.format(count=count, shown=listed),
+                help_text="When ticked, the ticks above are ignored.")
+
     def selection(self):
         c = self.cleaned_data
         return selection(self.target, c["scope"], self.photometry_filter(), c["datums"], c["spectra"], c["products"],
                          all_spectra=c.get("all_spectra", False), all_products=c.get("all_products", False))
-
-
-def _all_if_more(form: forms.Form, name: str, queryset, listed: int, label: str, initial: bool) -> int:
-    """How many rows ``queryset`` has; when more than are listed, an ``all_<name>`` box for all of them
-    (the ticks are then ignored), its label saying how many."""
-    count = queryset.count() if listed >= settings.SHARE_CHOICES_SHOWN else listed
-    if count > listed:
-        form.fields[f"all_{name}"] = forms.BooleanField(
-            required=False, initial=initial, label=label.format(count=count, shown=listed),
-            help_text="When ticked, the ticks above are ignored.")
-    return count
 
 
 class ListShareForm(DestinationForm):

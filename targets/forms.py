@@ -9,8 +9,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.forms.models import fields_for_model
+from django.urls import reverse
 
 from .coordinates import CoordinateError, parse_dec, parse_ra
 from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, TargetList, TargetType
