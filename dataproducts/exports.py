@@ -1,9 +1,17 @@
-"""A target's photometry as streamed CSV or ECSV (astropy reads the ECSV back with its column types)."""
+"""A target's photometry as streamed CSV or ECSV (astropy reads the ECSV back with its column types).
+
+Text cells (bandpass, unit, telescope, instrument, source name: any peer or stream can set them) go through
+``tom.spreadsheet.safe_cell``, so a value starting with ``=`` opens as text, not as a formula. The ECSV
+gets the same treatment: it is a CSV file with a commented header, which a spreadsheet opens as readily as
+astropy does; its string columns keep the ``'`` (astropy reads them back as strings, numbers stay numbers).
+"""
 from __future__ import annotations
 
 import csv
 import io
 import json
+
+from tom.spreadsheet import safe_row
 
 from .models import ReducedDatum
 from .plots import mjd_expression
@@ -55,7 +63,7 @@ def _rows(datums, ecsv: bool = False, with_value: bool = False):
     for count, (mjd, timestamp, *rest) in enumerate(rows, start=1):
         if with_value:
             rest[-1] = "" if rest[-2] == "photometry" or rest[-1] is None else json.dumps(rest[-1])
-        writer.writerow([f"{mjd:.6f}", timestamp.isoformat(), *["" if v is None else v for v in rest]])
+        writer.writerow([f"{mjd:.6f}", timestamp.isoformat(), *safe_row("" if v is None else v for v in rest)])
         if count % 1000 == 0:
             yield flush()
     yield flush()

@@ -5,9 +5,15 @@ The arrays are numpy, which plotly serialises as base64 typed arrays
 MJD is computed by the database (no per-row datetime objects), magnitudes
 increase downward, limits are downward triangles, and beyond
 ``LIGHT_CURVE_WEBGL_THRESHOLD`` points the traces use WebGL.
+
+plotly.js reads trace names, hover text and titles as a small HTML dialect (``<a href>`` makes a live
+link, ``<br>``, ``<b>``...); every string from data (bandpass, telescope, instrument, units) goes through
+``plot_text`` so it is shown as written, and data never enters a ``hovertemplate`` (whose ``%{...}``
+would be read too): the hover box's second part shows the trace's (escaped) name by default.
 """
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -15,6 +21,8 @@ import plotly.graph_objects as go
 from django.conf import settings
 from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField, Func
+
+from tom.pagination import Page, paginate
 
 from .models import ReducedDatum
 
@@ -26,6 +34,11 @@ COLOURS = {
 }
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 MJD_EPOCH = datetime(1858, 11, 17, tzinfo=timezone.utc)
+
+
+def plot_text(value) -> str:
+    """Text from data as plotly shows it literally: its HTML dialect's <, > and & as entities."""
+    return html.escape(str(value), quote=False)
 
 
 def colour_for(bandpass: str, index: int) -> str:
@@ -58,6 +71,21 @@ def _ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     return [float(v) for v in values], [f"{v:g}<br>{mjd_to_date(v)}" for v in values]
 
 
+# A light curve gets a trace (and a legend entry) for each of its most common bands up to this many; the rest
+# share one. 20,000 distinct bands from one bulk POST made a 7.7 MB section that took over a minute to build.
+LIGHT_CURVE_MAX_BANDS = 30
+
+
+def _band_groups(bandpasses: np.ndarray) -> list[tuple[str | None, np.ndarray]]:
+    """(band, mask) per band in name order, at most LIGHT_CURVE_MAX_BANDS; then (None, mask) for all others."""
+    bands, inverse, counts = np.unique(bandpasses.astype(str), return_inverse=True, return_counts=True)
+    if len(bands) <= LIGHT_CURVE_MAX_BANDS:
+        return [(str(band), inverse == i) for i, band in enumerate(bands)]
+    kept = sorted(np.argsort(-counts, kind="stable")[:LIGHT_CURVE_MAX_BANDS - 1])
+    groups = [(str(bands[i]), inverse == i) for i in kept]
+    return [*groups, (None, ~np.isin(inverse, kept))]
+
+
 def light_curve(target) -> go.Figure | None:
     query = (
         ReducedDatum.objects.filter(target=target, data_type="photometry")
@@ -81,10 +109,11 @@ def light_curve(target) -> go.Figure | None:
     magnitudes = not any(u and "jy" in u.lower() or "erg" in (u or "").lower() for u in set(units))
     scatter = go.Scattergl if len(rows) > settings.LIGHT_CURVE_WEBGL_THRESHOLD else go.Scatter
     figure = go.Figure()
-    for index, band in enumerate(sorted(set(bandpasses))):
-        in_band = bandpasses == band
-        label = band or "no filter"
-        colour = colour_for(band, index)
+    for index, (band, in_band) in enumerate(_band_groups(bandpasses)):
+        shared = band is None  # the rare bands of an odd (or hostile) sender, together
+        label = (f"{int(in_band.sum()):,} points in other filters" if shared
+                 else plot_text(band) if band else "no filter")
+        colour = "#999999" if shared else colour_for(band, index)
         detected = in_band & ~np.isnan(brightness)
         if detected.any():
             figure.add_trace(scatter(
@@ -92,31 +121,44 @@ def light_curve(target) -> go.Figure | None:
                 marker={"color": colour, "size": 6}, legendgroup=label,
                 error_y={"type": "data", "array": np.nan_to_num(error[detected]), "visible": True,
                          "thickness": 1, "width": 0},
-                hovertemplate="MJD %{x:.5f}<br>%{y:.3f} ± %{error_y.array:.3f}<extra>" + label + "</extra>",
+                hovertemplate="MJD %{x:.5f}<br>%{y:.3f} ± %{error_y.array:.3f}",
             ))
         limits = in_band & np.isnan(brightness) & ~np.isnan(limit)
         if limits.any():
             figure.add_trace(scatter(
                 x=mjd[limits], y=limit[limits], name=f"{label} limit", mode="markers", legendgroup=label,
                 marker={"color": colour, "size": 8, "symbol": "triangle-down", "opacity": 0.6},
-                hovertemplate="MJD %{x:.5f}<br>limit %{y:.3f}<extra>" + label + "</extra>",
+                hovertemplate="MJD %{x:.5f}<br>limit %{y:.3f}",
             ))
     tickvals, ticktext = _ticks(float(np.nanmin(mjd)), float(np.nanmax(mjd)))
     unit = next((u for u in units if u), "mag")
     figure.update_layout(
         height=420, margin={"l": 60, "r": 20, "t": 20, "b": 60}, template="plotly_white",
         xaxis={"title": {"text": "MJD / date (UTC)"}, "tickvals": tickvals, "ticktext": ticktext},
-        yaxis={"title": {"text": unit}, "autorange": "reversed" if magnitudes else True},
+        yaxis={"title": {"text": plot_text(unit)}, "autorange": "reversed" if magnitudes else True},
         legend={"orientation": "h", "y": -0.25},
     )
     return figure
 
 
-def spectra(target, normalise: bool = False) -> go.Figure | None:
-    rows = list(
-        ReducedDatum.objects.filter(target=target, data_type="spectroscopy").order_by("timestamp")
-        .values_list("timestamp", "telescope", "instrument", "value")
-    )
+# Counting stops here (the index on target, data_type, timestamp makes it cheap; the page then says "100000+").
+SPECTRA_COUNT_LIMIT = 100_000
+
+
+def spectra_page(target, number) -> Page:
+    """Page ``number`` of the target's spectra, the latest first, ``SPECTRA_PLOT_COUNT`` to a page.
+
+    One bulk POST can store 20,000 spectra; drawing them all made a section of tens of MB. Only a page's rows
+    (their arrays are in ``value``) are read.
+    """
+    rows = (ReducedDatum.objects.filter(target=target, data_type="spectroscopy").order_by("-timestamp", "-id")
+            .values_list("timestamp", "telescope", "instrument", "value"))
+    return paginate(rows, number, settings.SPECTRA_PLOT_COUNT, SPECTRA_COUNT_LIMIT)
+
+
+def spectra(rows, normalise: bool = False) -> go.Figure | None:
+    """The spectra in ``rows`` (timestamp, telescope, instrument, value), overlaid oldest first."""
+    rows = sorted(rows, key=lambda row: row[0])
     if not rows:
         return None
     figure = go.Figure()
@@ -132,14 +174,15 @@ def spectra(target, normalise: bool = False) -> go.Figure | None:
                 flux = flux / median
         wave_unit = wave_unit or value.get("wavelength_units", "")
         flux_unit = flux_unit or value.get("flux_units", "")
-        label = f"{timestamp:%Y-%m-%d %H:%M}" + (f" {telescope or instrument}" if telescope or instrument else "")
+        label = f"{timestamp:%Y-%m-%d %H:%M}" + (f" {plot_text(telescope or instrument)}" if telescope or instrument else "")
         figure.add_trace(go.Scatter(x=wavelength, y=flux.astype(np.float32), name=label, mode="lines",
                                     line={"width": 1, "color": PALETTE[index % len(PALETTE)]}))
     figure.update_layout(
         height=420, margin={"l": 60, "r": 20, "t": 20, "b": 50}, template="plotly_white",
-        xaxis={"title": {"text": f"Wavelength ({wave_unit or 'Angstrom'})"}},
-        yaxis={"title": {"text": "Normalised flux" if normalise else f"Flux ({flux_unit})" if flux_unit else "Flux"},
+        xaxis={"title": {"text": f"Wavelength ({plot_text(wave_unit or 'Angstrom')})"}},
+        yaxis={"title": {"text": "Normalised flux" if normalise else
+                         f"Flux ({plot_text(flux_unit)})" if flux_unit else "Flux"},
                "exponentformat": "power"},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.2}, showlegend=True,  # even for one: its date and telescope
     )
     return figure

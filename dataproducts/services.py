@@ -250,13 +250,14 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
     if data_product_type not in data_product_types():
         raise ValidationError({"data_product_type": "Unknown type %r; choose one of: %s." % (
             data_product_type, ", ".join(data_product_types()))})
-    digest = sha256_of(upload)
     product_id = (product_id or "").strip() or None
+    check_text_lengths(product_id=product_id, extra_data=extra_data)
+    digest = sha256_of(upload)
     existing = DataProduct.objects.filter(target=target, sha256=digest).first()
     if existing is None and product_id:
         existing = DataProduct.objects.filter(product_id=product_id).first()
         if existing is not None and existing.target_id != target.pk:
-            raise ValidationError({"product_id": f"{product_id!r} already names a data product of another target."})
+            raise ValidationError({"product_id": product_id_taken(product_id, existing, user)})
     if existing is not None:
         return UploadResult(existing, SaveResult(), already_uploaded=True)
     product = DataProduct(target=target, product_id=product_id, data_product_type=data_product_type,
@@ -279,6 +280,25 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
             product.data.storage.delete(product.data.name)
         raise
     return UploadResult(product, saved)
+
+
+def check_text_lengths(product_id: str | None, extra_data: str | None) -> None:
+    """Refuse, naming the field, text longer than its column (PostgreSQL would fail on ``product_id``, SQLite keep
+    it) or than ``TEXT_VALUE_MAX_LENGTH`` for the free-text ``extra_data``."""
+    limits = {"product_id": (product_id, DataProduct._meta.get_field("product_id").max_length),
+              "extra_data": (extra_data, settings.TEXT_VALUE_MAX_LENGTH)}
+    errors = {field: f"is {len(text):,} characters long; at most {limit:,} are accepted."
+              for field, (text, limit) in limits.items() if text and len(text) > limit}
+    if errors:
+        raise ValidationError(errors)
+
+
+def product_id_taken(product_id: str, existing: DataProduct, user) -> str:
+    """The refusal of a ``product_id`` another target's product holds: naming that target only to a user who may
+    view it (a refusal must not reveal what the caller may not see). "already" stays: senders read it as "exists"."""
+    if user is not None and Target.objects.visible_to(user).filter(pk=existing.target_id).exists():
+        return f"{product_id!r} already names a data product of target {existing.target.name!r} ({existing.filename})."
+    return f"{product_id!r} is already taken by another data product."
 
 
 def delete_data_product(product: DataProduct) -> None:

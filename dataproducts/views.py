@@ -140,10 +140,12 @@ def light_curve(request, target):
 
 @target_view()
 def spectra(request, target):
+    """The latest SPECTRA_PLOT_COUNT spectra; older ones a page further (htmx swaps the section)."""
     normalise = request.GET.get("normalise") == "1"
-    figure = plots.spectra(target, normalise)
+    page = plots.spectra_page(target, request.GET.get("page"))
+    figure = plots.spectra(page.objects, normalise)
     return render(request, "dataproducts/partials/plot.html", {
         "target": target, "figure": script_safe_json(figure), "kind": "spectra",
-        "trace_count": len(figure.data) if figure else 0,
-        "normalise": normalise, "empty": "No spectra yet.",
+        "trace_count": len(figure.data) if figure else 0, "page": page,
+        "normalise": normalise, "empty": "No spectra yet." if page.number == 1 else "No spectra on this page.",
     })

@@ -23,7 +23,8 @@ class DestinationForm(forms.Form):
     destination = forms.ChoiceField()
     topic = forms.ChoiceField(required=False, label="Topic (Hermes)")
     title = forms.CharField(required=False, max_length=300, label="Title (Hermes)")
-    message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Message (Hermes)")
+    message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Message (Hermes)",
+                              max_length=settings.TEXT_VALUE_MAX_LENGTH)
     authors = forms.CharField(required=False, max_length=1000, label="Authors (Hermes)")
 
     def __init__(self, *args, **kwargs):
@@ -67,6 +68,8 @@ class PhotometryFilterForm(forms.Form):
         bands, sources = photometry_choices(target)
         self.fields["bandpass"].choices = [(b, b or "(none)") for b in bands]
         self.fields["source"].choices = [(s, s or "(none)") for s in sources]
+        for name in ("bandpass", "source"):  # any text filters safely; only the first few are offered
+            self.fields[name].valid_value = lambda value: True
 
     def clean(self):
         cleaned = super().clean()
@@ -82,7 +85,13 @@ class PhotometryFilterForm(forms.Form):
 
 
 class ShareForm(PhotometryFilterForm, DestinationForm):
-    """The Share tab: where to, lists there, photometry by filter or ticked rows, spectra, product files."""
+    """The Share tab: where to, lists there, photometry by filter or ticked rows, spectra, product files.
+
+    Spectra and product files are listed for ticking up to ``SHARE_CHOICES_SHOWN`` (the latest); beyond
+    that an "all N" box covers the ones not listed (one bulk POST can store 20,000 spectra: listing them
+    all made an 8 MB page, and ticking them all a POST Django refuses). Ticked ids are checked against the
+    target's own in ``selection()``, like ticked photometry, so any int is a valid choice here.
+    """
 
     lists = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                       label="Also add it, there, to these lists (TOM destinations)")
@@ -93,24 +102,45 @@ class ShareForm(PhotometryFilterForm, DestinationForm):
     products = forms.TypedMultipleChoiceField(required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
                                               label="Data product files (TOM destinations)")
 
-    def __init__(self, *args, target=None, list_names=(), **kwargs):
+    def __init__(self, *args, target=None, list_names=(), product=None, **kwargs):
         super().__init__(*args, target=target, **kwargs)
+        shown = settings.SHARE_CHOICES_SHOWN
         self.fields["lists"].choices = [(n, n) for n in list_names]
-        # Ticked rows are checked against the target's own photometry in selection(); any int is a valid choice here.
-        self.fields["datums"].valid_value = lambda value: True
-        self.spectra_rows = list(spectra(target).only("pk", "timestamp", "data_type", "telescope", "instrument",
-                                                      "source_name"))
+        for name in ("datums", "spectra", "products"):
+            self.fields[name].valid_value = lambda value: True
+        latest = spectra(target).reverse().only("pk", "timestamp", "data_type", "telescope", "instrument")
+        self.spectra_rows = list(latest[:shown])
         self.fields["spectra"].choices = [(d.pk, f"{d.timestamp:%Y-%m-%d %H:%M} {d.data_type} {d.telescope}".strip())
                                           for d in self.spectra_rows]
-        self.fields["products"].choices = [(p.pk, f"{p.filename} ({p.data_product_type})")
-                                           for p in target.data_products.all()]
+        self._all_box("spectra", spectra(target), len(self.spectra_rows),
+                      "All {count:,} spectra and other data, not only the {shown} latest listed", initial=True)
+        products = target.data_products.order_by("-created", "-pk")
+        self.product_rows = list(products[:shown])
+        if product is not None and product not in self.product_rows:
+            self.product_rows.append(product)  # "Share" on a product further down the list
+        self.fields["products"].choices = [(p.pk, f"{p.filename} ({p.data_product_type})") for p in self.product_rows]
+        self._all_box("products", products, min(len(self.product_rows), shown),
+                      "All {count:,} data product files, not only the {shown} latest listed", initial=False)
         if not self.is_bound:
             self.initial.setdefault("spectra", [d.pk for d in self.spectra_rows])
             self.initial.setdefault("title", f"{target.name}: data from {settings.TOM_NAME}")
+            if product is not None:
+                self.initial["products"] = [product.pk]
+
+    def _all_box(self, name: str, queryset, listed: int, label: str, initial: bool) -> None:
+        """An ``all_<name>`` box when ``queryset`` has more rows than the ``listed`` ones (counted only then)."""
+        if listed < settings.SHARE_CHOICES_SHOWN:
+            return
+        count = queryset.count()
+        if count > listed:
+            self.fields[f"all_{name}"] = forms.BooleanField(
+                required=False, initial=initial, label=label.format(count=count, shown=listed),
+                help_text="When ticked, the ticks above are ignored.")
 
     def selection(self):
         c = self.cleaned_data
-        return selection(self.target, c["scope"], self.photometry_filter(), c["datums"], c["spectra"], c["products"])
+        return selection(self.target, c["scope"], self.photometry_filter(), c["datums"], c["spectra"], c["products"],
+                         all_spectra=c.get("all_spectra", False), all_products=c.get("all_products", False))
 
 
 class ListShareForm(DestinationForm):

@@ -49,9 +49,11 @@ def preview(dest, user, target: Target, chosen: Selection, lists: tuple[str, ...
         result.documents.append(("A datum", _pretty(datum_body(datum))))
     if total > SHOWN:
         result.summary.append(f"The first {SHOWN} datums are shown below; {total - SHOWN} more are sent alike.")
-    for product in chosen.products:
+    for product in chosen.products[:SHOWN]:
         result.summary.append(f"The file {product.filename} ({product.data_product_type}) is uploaded first; "
                               "its rows are read from it there (sent as datums only if it refuses the file).")
+    if len(chosen.products) > SHOWN:
+        result.summary.append(f"{len(chosen.products) - SHOWN} more files are uploaded alike.")
     return result
 
 
@@ -66,8 +68,9 @@ def _hermes_preview(dest, user, target, chosen: Selection, text: HermesText) -> 
     except SharingError as exc:  # a row Hermes would reject, named: shown, nothing sent
         result.errors.append(exc.message)
         return result
-    result.summary.append(f"{len(messages)} message(s) to {dest.display_name}.")
-    for number, message in enumerate(messages, start=1):
+    result.summary.append(f"{len(messages)} message(s) to {dest.display_name}."
+                          + (f" The first {SHOWN} are shown below." if len(messages) > SHOWN else ""))
+    for number, message in enumerate(messages[:SHOWN], start=1):
         size = len(encoded(message))  # the bytes hop-client writes, which the Kafka limit applies to
         shown = json.loads(json.dumps(message, default=str))
         for table in ("photometry", "spectroscopy"):

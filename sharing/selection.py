@@ -44,15 +44,14 @@ def spectra(target: Target) -> QuerySet:
     return ReducedDatum.objects.filter(target=target).exclude(data_type="photometry").order_by("timestamp", "id")
 
 
+FILTER_CHOICES = 200  # bandpasses and sources offered by the filter (a peer can send 20,000 distinct ones)
+
+
 def photometry_choices(target: Target) -> tuple[list[str], list[str]]:
-    """The bandpasses and sources a target's photometry has (for the filter)."""
-    rows = (ReducedDatum.objects.filter(target=target, data_type="photometry")
-            .values_list("bandpass", "source_name").distinct())
-    bands, sources = set(), set()
-    for band, source in rows:
-        bands.add(band)
-        sources.add(source)
-    return sorted(bands), sorted(sources)
+    """The bandpasses and sources a target's photometry has (for the filter), the first FILTER_CHOICES of each."""
+    rows = ReducedDatum.objects.filter(target=target, data_type="photometry")
+    return tuple(list(rows.order_by(column).values_list(column, flat=True).distinct()[:FILTER_CHOICES])
+                 for column in ("bandpass", "source_name"))
 
 
 @dataclass
@@ -66,15 +65,22 @@ class Selection:
 
 
 def selection(target: Target, scope: str, flt: PhotometryFilter, ticked=(), spectrum_ids=(),
-              product_ids=()) -> Selection:
-    """``scope``: ``matching`` (every photometry row the filter keeps), ``ticked`` (those rows ticked), ``none``."""
+              product_ids=(), all_spectra: bool = False, all_products: bool = False) -> Selection:
+    """``scope``: ``matching`` (every photometry row the filter keeps), ``ticked`` (those rows ticked), ``none``.
+
+    ``all_spectra`` / ``all_products``: every one of the target's, whatever was ticked (the page lists only
+    the latest few for ticking).
+    """
     chosen = Q(pk__in=[])
     if scope == "matching":
         chosen = Q(pk__in=photometry(target, flt).values("pk"))
     elif scope == "ticked" and ticked:
         chosen = Q(pk__in=photometry(target, flt).filter(pk__in=list(ticked)).values("pk"))
-    if spectrum_ids:
+    if all_spectra:
+        chosen |= Q(pk__in=spectra(target).values("pk"))
+    elif spectrum_ids:
         chosen |= Q(pk__in=spectra(target).filter(pk__in=list(spectrum_ids)).values("pk"))
     datums = ReducedDatum.objects.filter(target=target).filter(chosen).order_by("timestamp", "id")
-    products = list(DataProduct.objects.filter(target=target, pk__in=list(product_ids)).order_by("pk"))
+    products = DataProduct.objects.filter(target=target)
+    products = list((products if all_products else products.filter(pk__in=list(product_ids))).order_by("pk"))
     return Selection(datums, products)

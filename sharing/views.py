@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from dataproducts.exports import selection_rows
+from dataproducts.models import DataProduct
 from targets.models import Target, TargetList
 from targets.permissions import target_view
 
@@ -30,10 +31,10 @@ def _list_names(user, target) -> list[str]:
 
 
 def _form(request, target, data=None) -> ShareForm:
-    form = ShareForm(data, target=target, list_names=_list_names(request.user, target))
+    product = None
     if data is None and request.GET.get("product", "").isdigit():  # "Share" on a data product
-        form.initial["products"] = [int(request.GET["product"])]
-    return form
+        product = DataProduct.objects.filter(target=target, pk=int(request.GET["product"])).first()
+    return ShareForm(data, target=target, list_names=_list_names(request.user, target), product=product)
 
 
 def _table(rows) -> dict:

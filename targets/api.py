@@ -16,10 +16,9 @@ from tom.apipaging import Id, page
 
 from . import services
 from .coordinates import CoordinateError, parse_dec, parse_ra
-from .forms import groups_for
 from .models import Target, TargetExtra, TargetList
 from .names import fuzzy_keys, simplify_name
-from .permissions import groups_with, target_for, target_list_for
+from .permissions import groups_for, groups_with, target_for, target_list_for
 from .schemas import (
     NUMERIC_FIELDS,
     MembershipIn,
@@ -81,7 +80,8 @@ def list_targets(request, name_fuzzy: str = "", name: str = "", type: str = "", 
     if cone_search:
         qs = qs.cone(*_cone(cone_search))
     if targetlist__name is not None:
-        qs = qs.filter(target_lists=targetlist__name)
+        # A list the caller may not view is treated as one that does not exist: its members are not revealed.
+        qs = qs.filter(target_lists__in=TargetList.objects.visible_to(request.user).filter(pk=targetlist__name))
     if key:
         extras = TargetExtra.objects.filter(key=key)
         if value:
@@ -138,7 +138,7 @@ def patch_target(request, target_id: Id, payload: TargetPatch):
             if payload.targetextra_set is not None:
                 extras.update({e.key: "" if e.value is None else str(e.value) for e in payload.targetextra_set
                                if e.key not in MODEL_FIELDS})
-            services.update_target(current, services.TargetInput(fields, aliases, extras))
+            services.update_target(current, services.TargetInput(fields, aliases, extras), user=request.user)
         for target_list in _lists_named(request.user, payload.target_lists or []):
             services.add_to_list(target_list, [target])
     target = _with_relations(Target.objects.filter(pk=target.pk)).get()

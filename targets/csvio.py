@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from tom.spreadsheet import restore_cell, safe_row
+
 from .forms import FORM_FIELDS, TargetForm
 from .names import simplify_name
 from .services import TargetInput, create_target
@@ -69,6 +71,7 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
     except ValidationError as exc:
         report.errors.extend(exc.messages)
         return report
+    header = [restore_cell(h) for h in header]  # our export's formula guard undone (tom.spreadsheet)
     extra_columns = [
         c for c in header if c and c not in FORM_FIELDS and c not in IGNORED_COLUMNS and not _is_alias_column(c)
     ]
@@ -78,11 +81,12 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
         if None in row:
             report.errors.append(f"Line {line}: more values than columns in the header.")
             continue
+        row = {restore_cell(k): restore_cell(v) if isinstance(v, str) else v for k, v in row.items()}
         data = {k: (v or "").strip() for k, v in row.items() if k in FORM_FIELDS}
         data.setdefault("type", "SIDEREAL")
         data["type"] = data["type"].upper() or "SIDEREAL"
         aliases = [
-            alias.strip() for c in header if _is_alias_column(c)
+            restore_cell(alias.strip()) for c in header if _is_alias_column(c)
             for alias in (row.get(c) or "").replace("|", ";").split(";") if alias.strip()
         ]
         data["aliases"] = "\n".join(aliases)
@@ -113,7 +117,11 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
 
 
 def export_rows(queryset):
-    """CSV lines (header first) for the targets in ``queryset``; extras become columns."""
+    """CSV lines (header first) for the targets in ``queryset``; extras become columns.
+
+    Every cell goes through ``tom.spreadsheet.safe_row``: names and extras come from peers and streams,
+    and a text cell starting with ``=`` must not run as a formula in whoever's spreadsheet opens the file.
+    """
     from .models import TargetExtra
 
     extra_keys = sorted(set(
@@ -129,15 +137,15 @@ def export_rows(queryset):
         buffer.truncate()
         return value
 
-    writer.writerow(columns)
+    writer.writerow(safe_row(columns))
     yield flush()
     for target in queryset.prefetch_related("names", "extras").iterator(chunk_size=2000):
         extras = {e.key: e.value for e in target.extras.all()}
         values = [getattr(target, f) for f in FORM_FIELDS]
         writer.writerow([
-            *["" if v is None else v for v in values],
-            ";".join(target.alias_names()),
+            *safe_row("" if v is None else v for v in values),
+            ";".join(safe_row(target.alias_names())),  # each alias guarded: ";" separates cells in some locales
             target.created.isoformat(),
-            *[extras.get(k, "") for k in extra_keys],
+            *safe_row(extras.get(k, "") for k in extra_keys),
         ])
         yield flush()

@@ -10,10 +10,12 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
+from django.urls import reverse
 
 from .coordinates import CoordinateError, parse_dec, parse_ra
 from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, TargetList, TargetType
 from .names import split_aliases
+from .permissions import groups_for
 from .services import TargetInput, validate
 
 FORM_FIELDS = ("name", "type", *SIDEREAL_FIELDS, "scheme", *ORBITAL_FIELDS)
@@ -35,11 +37,6 @@ def parse_extras(text: str) -> dict[str, str]:
             raise ValidationError(f"Line {number} repeats the key {key!r}.")
         extras[key] = value
     return extras
-
-
-def groups_for(user):
-    """The groups a user may hand access to: their own, or all for a superuser."""
-    return Group.objects.all() if user.is_superuser else user.groups.all()
 
 
 class GroupAccessForm(forms.Form):
@@ -80,6 +77,7 @@ class TargetForm(GroupAccessForm):
 
     def __init__(self, *args, instance: Target | None = None, **kwargs):
         self.instance = instance
+        self.clashing_targets: list[tuple[str, str]] = []  # (name, url) of visible targets a name clashed with
         super().__init__(*args, **kwargs)
         model_fields = fields_for_model(Target, fields=[f for f in FORM_FIELDS if f not in ("ra", "dec")])
         for name in FORM_FIELDS:
@@ -117,10 +115,13 @@ class TargetForm(GroupAccessForm):
         if self.errors:
             return cleaned
         try:
-            validate(self.target_input(), self.instance)
+            validate(self.target_input(), self.instance, self.user)
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+                self.clashing_targets += [
+                    (e.params["target_name"], reverse("targets:detail", args=[e.params["target_pk"]]))
+                    for e in errors if e.code == "name_taken" and "target_pk" in (e.params or {})]
         return cleaned
 
     def target_input(self) -> TargetInput:

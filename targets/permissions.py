@@ -1,6 +1,7 @@
 """Permission helpers for targets and target lists: every page and (later) the API uses these."""
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
 from tom.permissions import object_for, object_view
@@ -24,6 +25,11 @@ def target_view(action: str = "view"):
 
 def target_list_view(action: str = "view"):
     return object_view("targetlist", target_list_for, action)
+
+
+def groups_for(user):
+    """The groups a user may hand access to: their own, or all for a superuser."""
+    return Group.objects.all() if user.is_superuser else user.groups.all()
 
 
 def grant_access(obj, owner=None, view_groups=(), change_groups=()) -> None:
@@ -50,11 +56,19 @@ def groups_with(obj, action: str) -> list:
     ]
 
 
-def set_group_access(obj, view_groups, change_groups) -> None:
-    """Replace the groups' view/change permissions on ``obj`` (users' own permissions are kept)."""
+def set_group_access(obj, view_groups, change_groups, editor) -> None:
+    """Set the view/change permissions on ``obj`` of the groups ``editor`` could choose (``groups_for``).
+
+    Only those groups change: a group the editor is not in keeps whatever an administrator granted it,
+    since the edit form never showed it (unticked is not the same as unseen). Users' own permissions are
+    kept too.
+    """
     model = obj._meta.model_name
     perm_model = type(obj).objects.perm_model("group")
+    choosable = groups_for(editor)
     perm_model.objects.filter(
-        content_object=obj, permission__codename__in=[f"view_{model}", f"change_{model}"]
+        content_object=obj, permission__codename__in=[f"view_{model}", f"change_{model}"],
+        group__in=choosable.values("pk"),
     ).delete()
-    grant_access(obj, None, view_groups, change_groups)
+    allowed = set(choosable.values_list("pk", flat=True))
+    grant_access(obj, None, [g for g in view_groups if g.pk in allowed], [g for g in change_groups if g.pk in allowed])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -27,6 +28,10 @@ from .names import simplify_name
 from .permissions import grant_access, set_group_access
 
 TARGET_FIELDS = ("name", "type", *SIDEREAL_FIELDS, "scheme", *ORBITAL_FIELDS, "shared_by", "shared_from")
+# What one target may carry (a peer's POST is otherwise bounded only by the request size): far above any
+# real target's, low enough that its page and its exports stay small.
+MAX_ALIASES = 200
+MAX_EXTRAS = 1000
 
 
 @dataclass
@@ -50,9 +55,15 @@ def check_required(fields: dict) -> dict[str, str]:
     return errors
 
 
-def check_names(name: str, aliases: Iterable[str], target: Target | None = None) -> dict[str, str]:
-    """Errors for a name or alias that clashes, in any spelling, with each other or with another target."""
-    errors: dict[str, str] = {}
+def check_names(name: str, aliases: Iterable[str], target: Target | None = None, user=None) -> dict:
+    """Errors for a name or alias that clashes, in any spelling, with each other or with another target.
+
+    A clash with a target ``user`` may view names it ("already used by target X (as Y)"), with the
+    target's pk in the error's params so a page can link to it; a clash with one they may not view (or
+    with no user: the admin, streams) says only that the name is taken: a refusal must not reveal what
+    the caller may not see. The word "already" stays in both: senders read it as "exists there".
+    """
+    errors: dict = {}
     seen: dict[str, str] = {}
     for label, value in [("name", name), *(("aliases", a) for a in aliases)]:
         key = simplify_name(value)
@@ -67,22 +78,44 @@ def check_names(name: str, aliases: Iterable[str], target: Target | None = None)
     clashes = TargetName.objects.filter(key__in=seen).select_related("target")
     if target is not None and target.pk:
         clashes = clashes.exclude(target=target)
+    clashes = list(clashes)
+    visible = set()
+    if clashes and user is not None:
+        visible = set(Target.objects.visible_to(user).filter(pk__in={c.target_id for c in clashes})
+                      .values_list("pk", flat=True))
     for clash in clashes:
         label = "name" if clash.key == simplify_name(name) else "aliases"
-        errors.setdefault(
-            label, f"{seen[clash.key]!r} is already used by target {clash.target.name!r} (as {clash.name!r})."
-        )
+        errors.setdefault(label, name_taken(seen[clash.key], clash if clash.target_id in visible else None))
     return errors
 
 
-def validate(data: TargetInput, target: Target | None = None) -> None:
+def name_taken(value: str, clash: TargetName | None) -> ValidationError:
+    """The refusal of ``value``: naming the target that holds it only when given (the caller may view it)."""
+    if clash is None:
+        return ValidationError("%(value)s is already used by another target.", code="name_taken",
+                               params={"value": repr(value)})
+    return ValidationError("%(value)s is already used by target %(target)s (as %(existing)s).", code="name_taken",
+                           params={"value": repr(value), "target": repr(clash.target.name),
+                                   "existing": repr(clash.name), "target_pk": clash.target_id,
+                                   "target_name": clash.target.name})
+
+
+def validate(data: TargetInput, target: Target | None = None, user=None) -> None:
+    """Every rule a target's input must meet; ``user`` (who is asking) decides what a name clash may name."""
     errors = check_required(data.fields)
-    errors.update(check_names(data.fields.get("name", ""), data.aliases, target))
-    for key in data.extras:
+    if len(data.aliases) > MAX_ALIASES:
+        raise ValidationError({"aliases": f"{len(data.aliases):,} aliases; a target may have at most {MAX_ALIASES}."})
+    if len(data.extras) > MAX_EXTRAS:
+        raise ValidationError({"extras": f"{len(data.extras):,} extra fields; a target may have at most {MAX_EXTRAS}."})
+    errors.update(check_names(data.fields.get("name", ""), data.aliases, target, user))
+    for key, value in data.extras.items():
         if not key.strip():
             errors.setdefault("extras", "An extra field needs a key.")
         elif len(key) > 200:
             errors.setdefault("extras", f"Extra key {key[:20]!r}... is longer than 200 characters.")
+        elif value is not None and len(str(value)) > settings.TEXT_VALUE_MAX_LENGTH:
+            errors.setdefault("extras", f"The value of extra field {key!r} is {len(str(value)):,} characters long; "
+                                        f"at most {settings.TEXT_VALUE_MAX_LENGTH:,} are kept (TEXT_VALUE_MAX_LENGTH).")
     if errors:
         raise ValidationError(errors)
 
@@ -117,7 +150,7 @@ def create_target(
     user, data: TargetInput, view_groups=(), change_groups=(), target_lists: Iterable[TargetList] = ()
 ) -> Target:
     """Create a target with its names, extras, list memberships and permissions, all or nothing."""
-    validate(data)
+    validate(data, user=user)
     target = Target()
     _apply(target, data)
     try:
@@ -133,9 +166,12 @@ def create_target(
 
 
 @transaction.atomic
-def update_target(target: Target, data: TargetInput, view_groups=None, change_groups=None) -> Target:
-    """Replace a target's fields, aliases and extras; groups are replaced only when given."""
-    validate(data, target)
+def update_target(target: Target, data: TargetInput, view_groups=None, change_groups=None, *, user=None) -> Target:
+    """Replace a target's fields, aliases and extras, as ``user``.
+
+    Groups are changed only when given, and then only those ``user`` could choose (``set_group_access``).
+    """
+    validate(data, target, user)
     _apply(target, data)
     try:
         with transaction.atomic():
@@ -146,7 +182,7 @@ def update_target(target: Target, data: TargetInput, view_groups=None, change_gr
     except IntegrityError as exc:
         raise _integrity_error(exc) from None
     if view_groups is not None and change_groups is not None:
-        set_group_access(target, view_groups, change_groups)
+        set_group_access(target, view_groups, change_groups, user)
     return target
 
 

@@ -113,7 +113,7 @@ def target_update(request, target):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_target(target, form.target_input(), form.cleaned_data["view_groups"],
-                                   form.cleaned_data["change_groups"])
+                                   form.cleaned_data["change_groups"], user=request.user)
         except ValidationError as exc:
             _errors_onto(form, exc)
         else:

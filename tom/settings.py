@@ -207,6 +207,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LIGHT_CURVE_WEBGL_THRESHOLD = 5000
 PHOTOMETRY_PAGE_SIZE = 50
 
+# Bounds on what one page shows and on free text users and peers send (a page and an export stay small
+# whatever a peer or a bulk POST stored).
+# The spectra plot draws this many (the latest); older ones are a page further.
+SPECTRA_PLOT_COUNT = int(os.environ.get("SPECTRA_PLOT_COUNT", "20"))
+# The Share tab lists this many spectra and data product files (the latest) to tick; "all N" covers the rest.
+SHARE_CHOICES_SHOWN = int(os.environ.get("SHARE_CHOICES_SHOWN", "50"))
+# The longest free-text value accepted: an extra field's value, a data product's extra_data, a Hermes message.
+TEXT_VALUE_MAX_LENGTH = int(os.environ.get("TEXT_VALUE_MAX_LENGTH", "10000"))
+
 # Alert streams (manage.py readstreams): the TOM Toolkit's ALERT_STREAMS list (README "Alert streams").
 # ALERT_STREAMS_JSON in the environment holds it as JSON; without it, no stream is read.
 def env_json(name: str, default):

@@ -155,7 +155,8 @@ def test_plot_text_cannot_break_out_of_the_script(client_for, target):
     save_datums(target, [parse_datum({"data_type": "photometry", "timestamp": "2024-01-01T00:00:00",
                                       "value": {"magnitude": 18, "filter": "</script><b>x"}})], origin="api")
     html = client_for("viewer").get(reverse("dataproducts:lightcurve", args=[target.pk])).content.decode()
-    assert "</script><b>" not in html and figure_of_text(html)["data"][0]["name"] == "</script><b>x"
+    # escaped twice: for the <script> element, and for plotly's HTML dialect (it shows "</script><b>x" as text)
+    assert "</script><b>" not in html and figure_of_text(html)["data"][0]["name"] == "&lt;/script&gt;&lt;b&gt;x"
 
 
 def figure_of_text(html):
