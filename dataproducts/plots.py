@@ -8,12 +8,11 @@ increase downward, limits are downward triangles, and beyond
 
 plotly.js reads trace names, hover text and titles as a small HTML dialect (``<a href>`` makes a live
 link, ``<br>``, ``<b>``...); every string from data (bandpass, telescope, instrument, units) goes through
-``plot_text`` so it is shown as written, and data never enters a ``hovertemplate`` (whose ``%{...}``
+``plotly_text`` (tom/plotting.py) so it is shown as written, and data never enters a ``hovertemplate`` (whose ``%{...}``
 would be read too): the hover box's second part shows the trace's (escaped) name by default.
 """
 from __future__ import annotations
 
-import html
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -23,6 +22,7 @@ from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField, Func
 
 from tom.pagination import Page, paginate
+from tom.plotting import plotly_text
 
 from .models import ReducedDatum
 
@@ -34,11 +34,6 @@ COLOURS = {
 }
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 MJD_EPOCH = datetime(1858, 11, 17, tzinfo=timezone.utc)
-
-
-def plot_text(value) -> str:
-    """Text from data as plotly shows it literally: its HTML dialect's <, > and & as entities."""
-    return html.escape(str(value), quote=False)
 
 
 def colour_for(bandpass: str, index: int) -> str:
@@ -112,7 +107,7 @@ def light_curve(target) -> go.Figure | None:
     for index, (band, in_band) in enumerate(_band_groups(bandpasses)):
         shared = band is None  # the rare bands of an odd (or hostile) sender, together
         label = (f"{int(in_band.sum()):,} points in other filters" if shared
-                 else plot_text(band) if band else "no filter")
+                 else plotly_text(band) if band else "no filter")
         colour = "#999999" if shared else colour_for(band, index)
         detected = in_band & ~np.isnan(brightness)
         if detected.any():
@@ -135,7 +130,7 @@ def light_curve(target) -> go.Figure | None:
     figure.update_layout(
         height=420, margin={"l": 60, "r": 20, "t": 20, "b": 60}, template="plotly_white",
         xaxis={"title": {"text": "MJD / date (UTC)"}, "tickvals": tickvals, "ticktext": ticktext},
-        yaxis={"title": {"text": plot_text(unit)}, "autorange": "reversed" if magnitudes else True},
+        yaxis={"title": {"text": plotly_text(unit)}, "autorange": "reversed" if magnitudes else True},
         legend={"orientation": "h", "y": -0.25},
     )
     return figure
@@ -174,14 +169,14 @@ def spectra(rows, normalise: bool = False) -> go.Figure | None:
                 flux = flux / median
         wave_unit = wave_unit or value.get("wavelength_units", "")
         flux_unit = flux_unit or value.get("flux_units", "")
-        label = f"{timestamp:%Y-%m-%d %H:%M}" + (f" {plot_text(telescope or instrument)}" if telescope or instrument else "")
+        label = f"{timestamp:%Y-%m-%d %H:%M}" + (f" {plotly_text(telescope or instrument)}" if telescope or instrument else "")
         figure.add_trace(go.Scatter(x=wavelength, y=flux.astype(np.float32), name=label, mode="lines",
                                     line={"width": 1, "color": PALETTE[index % len(PALETTE)]}))
     figure.update_layout(
         height=420, margin={"l": 60, "r": 20, "t": 20, "b": 50}, template="plotly_white",
-        xaxis={"title": {"text": f"Wavelength ({plot_text(wave_unit or 'Angstrom')})"}},
+        xaxis={"title": {"text": f"Wavelength ({plotly_text(wave_unit or 'Angstrom')})"}},
         yaxis={"title": {"text": "Normalised flux" if normalise else
-                         f"Flux ({plot_text(flux_unit)})" if flux_unit else "Flux"},
+                         f"Flux ({plotly_text(flux_unit)})" if flux_unit else "Flux"},
                "exponentformat": "power"},
         legend={"orientation": "h", "y": -0.2}, showlegend=True,  # even for one: its date and telescope
     )
