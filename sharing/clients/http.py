@@ -167,7 +167,6 @@ class _WatchedAdapter(HTTPAdapter):
 def new_session() -> requests.Session:
     """A session for one share: kept-alive connections whose sockets the share's deadline can shut down."""
     session = requests.Session()
-    session.max_redirects = 0
     adapter = _WatchedAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

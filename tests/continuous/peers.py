@@ -165,10 +165,12 @@ def light_curve(n: int, first_mjd: float, band: str = "g") -> list[tuple[float, 
     return [(first_mjd + i * 0.001, band, 15.0 + (i % 100) / 100) for i in range(n)]
 
 
-def start_pair(base: Path, retry: float = 0.5, retry_max: float = 2.0) -> tuple[Tom, Tom]:
-    """TOM A and TOM B, each a DATA_SHARING destination of the other, each serving and running its worker."""
-    a = Tom(base / "a", "TOM A")
-    b = Tom(base / "b", "TOM B")
+def start_pair(base: Path, retry: float = 0.5, retry_max: float = 2.0,
+               names: tuple[str, str] = ("TOM A", "TOM B")) -> tuple[Tom, Tom]:
+    """TOM A and TOM B (their TOM_NAMEs: ``names``), each a DATA_SHARING destination of the other (keys "a" and
+    "b"), each serving and running its worker."""
+    a = Tom(base / "a", names[0])
+    b = Tom(base / "b", names[1])
     for tom in (a, b):
         tom.data_dir.mkdir(parents=True, exist_ok=True)
     a.configure({"b": b.destination()}, retry, retry_max)
