@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from dataproducts.models import ReducedDatum
 
+from .clients.http import deadline_seconds
 from .clients.tom import TomClient
 from .continuous import pause_share, request_delivery
 from .destinations import HermesDestination, TomDestination, destination
@@ -51,7 +52,7 @@ PARTIAL_ATTEMPTS = 5  # a batch the peer took only partly is resent this often, 
 def claim_timeout() -> timedelta:
     """How long a claim holds: longer than a batch can take (learning the peer's id, then the share itself,
     each bounded by ``SHARING_DEADLINE_SECONDS``), with a margin for the database work around them."""
-    return timedelta(seconds=2 * float(settings.SHARING_DEADLINE_SECONDS) + 300)
+    return timedelta(seconds=2 * deadline_seconds() + 300)
 
 
 def backoff(failures: int) -> timedelta:

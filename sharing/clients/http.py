@@ -38,6 +38,11 @@ READ_CHUNK = 64 * 1024
 EXCERPT = 300  # characters of a peer's answer quoted in a message
 
 
+def deadline_seconds() -> float:
+    """``SHARING_DEADLINE_SECONDS`` (600 when a settings module leaves it out)."""
+    return float(getattr(settings, "SHARING_DEADLINE_SECONDS", 600))
+
+
 class Deadline:
     """The time one share may spend talking to its destination, all calls together.
 
@@ -47,7 +52,7 @@ class Deadline:
     """
 
     def __init__(self, seconds: float | None = None):
-        self.seconds = float(seconds if seconds is not None else settings.SHARING_DEADLINE_SECONDS)
+        self.seconds = float(seconds if seconds is not None else deadline_seconds())
         self.ends = time.monotonic() + self.seconds
         self._passed = threading.Event()
         self._closed = threading.Event()
