@@ -42,8 +42,12 @@ def test_two_toms_with_the_same_name_send_each_datum_across_exactly_once(twins):
     b_share = b.share_continuously(at_b, "a")
     wait_for(lambda: b.share_state(b_share)["waiting"] == 0, what="B's first delivery")
 
-    a.upload_photometry(at_a, light_curve(7, 63000, "r"), "a.csv")  # each side uploads its own points
-    b.upload_photometry(at_b, light_curve(5, 64000, "i"), "b.csv")
+    # Each side uploads its own points on the target's page: data made here, whose source is this TOM's name.
+    a.upload_on_page(at_a, light_curve(7, 63000, "r"), "a.csv")
+    assert a.shell_json("from dataproducts.models import ReducedDatum as R; import json\n"
+                        "print('JSON ' + json.dumps(sorted(set(R.objects.values_list('source_name', 'ingest__origin')))))"
+                        ) == [["TOM", "upload"]]
+    b.upload_on_page(at_b, light_curve(5, 64000, "i"), "b.csv")
     wait_for(lambda: a.datum_count(at_a) == 12 and b.datum_count(at_b) == 12, what="both sides to hold 12")
     wait_for(lambda: a.share_state(a_share)["waiting"] == b.share_state(b_share)["waiting"] == 0,
              what="both queues to drain")

@@ -10,7 +10,7 @@
 - ``reflect``: lookups find nothing; a ``POST`` gets a 400 whose body repeats the request's headers and body
   (credentials included), padded to ``pad`` bytes; except, with ``targets_ok``, creating a target (201) and,
   with ``token``, asking for an API token (200, that token). ``reflect-json``: a 401 with them as JSON
-  ``detail``;
+  ``detail``; ``huge-field-errors``: Hermes' validation, refusing a field with a ``pad``-character reason;
 - ``recorder``: a plain service that answers 201 ``{"id": 1}`` to anything (the redirect's target).
 
 ``sent`` counts the bytes written and ``cut_off`` is set when the client hung up before the answer was
@@ -133,3 +133,6 @@ class HostilePeer:
         """The request's headers (credentials first: a short quote of the answer still holds them) and body."""
         headers = sorted(handler.headers.items(), key=lambda item: item[0].lower() != "authorization")
         return "".join(f"{k}: {v}\n" for k, v in headers) + body.decode("utf-8", "replace")
+
+    def _huge_field_errors(self, handler, body: bytes) -> None:
+        self._json(handler, 200, {"data": {"photometry": [{"telescope": ["x" * self.pad]}]}})

@@ -128,6 +128,16 @@ def test_hermes_answers_that_repeat_the_api_key_are_masked(settings, peers, user
     assert len(record.message) <= MESSAGE_MAX
 
 
+def test_a_huge_reason_from_hermes_is_stored_bounded(settings, peers, users, target):
+    peer = peers("huge-field-errors", pad=100_000)
+    settings.DATA_SHARING = {"hermes": {"DISPLAY_NAME": "Hermes", "BASE_URL": peer.url, "HERMES_API_KEY": "k",
+                                        "USER_TOPICS": ["hermes.test"]}}
+    save_datums(target, [{**d, "telescope": "LCO"} for d in photometry(1)], origin="manual")
+    record = share_target(users["editor"], target, "hermes", data="photometry").record
+    assert record.outcome == "failed" and "would refuse the message" in record.message
+    assert "data.photometry[0].telescope: xxx" in record.message and len(record.message) <= MESSAGE_MAX
+
+
 def test_a_deadline_that_passed_stops_the_next_call_at_once():
     from sharing.clients.http import Deadline, call, new_session
     from sharing.errors import SharingError
