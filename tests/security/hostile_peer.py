@@ -11,6 +11,8 @@
   (credentials included), padded to ``pad`` bytes; except, with ``targets_ok``, creating a target (201) and,
   with ``token``, asking for an API token (200, that token). ``reflect-json``: a 401 with them as JSON
   ``detail``; ``huge-field-errors``: Hermes' validation, refusing a field with a ``pad``-character reason;
+- ``liar``: claims to be one of ours with an id that is no UUID, and answers lookups with a "target id" that is
+  a path, and bulk datums with counts it cannot have (``liar-counts``: finds target 7, then lies in counts);
 - ``recorder``: a plain service that answers 201 ``{"id": 1}`` to anything (the redirect's target).
 
 ``sent`` counts the bytes written and ``cut_off`` is set when the client hung up before the answer was
@@ -136,3 +138,21 @@ class HostilePeer:
 
     def _huge_field_errors(self, handler, body: bytes) -> None:
         self._json(handler, 200, {"data": {"photometry": [{"telescope": ["x" * self.pad]}]}})
+
+    def _liar(self, handler, body: bytes) -> None:
+        if handler.path == "/api/":
+            self._json(handler, 200, {"software": "tom", "id": "../../etc", "name": "x" * 10_000})
+        elif handler.command == "GET":
+            self._json(handler, 200, {"count": 1, "results": [{"id": "../../admin/"}, {"id": [1]}, "junk"]})
+        else:
+            self._json(handler, 201, {"id": {"nested": True}})
+
+    def _liar_counts(self, handler, body: bytes) -> None:
+        if handler.path == "/api/":
+            self._json(handler, 200, {"software": "tom", "id": "not-a-uuid"})
+        elif handler.command == "GET":
+            self._json(handler, 200, {"count": 1, "results": [{"id": 7}]})
+        elif handler.path.startswith("/api/reduceddatums/bulk/"):
+            self._json(handler, 200, {"created": 2**40, "existing": -3, "rejected": "many", "errors": "not a list"})
+        else:
+            self._json(handler, 200, {"message": "ok"})

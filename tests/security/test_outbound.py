@@ -138,6 +138,23 @@ def test_a_huge_reason_from_hermes_is_stored_bounded(settings, peers, users, tar
     assert "data.photometry[0].telescope: xxx" in record.message and len(record.message) <= MESSAGE_MAX
 
 
+def test_a_peer_that_lies_about_ids_fails_the_share_in_words(settings, peers, users, target):
+    record = share_target(users["editor"], target, destination(settings, peers("liar"))).record
+    assert record.outcome == "failed"
+    assert record.message.startswith("Hostile answered with '../../admin/' where a target id belongs")
+
+
+def test_counts_a_peer_cannot_have_are_not_believed(settings, peers, immediate, sharer, target):
+    """2**40 created of 4 sent, -3 already there: counted within what was sent (they are stored, and summed)."""
+    key = destination(settings, peers("liar-counts"))
+    share = create_persistent_share(sharer, target, key)
+    save_datums(target, photometry(4), origin="manual", user=sharer)  # sent continuously
+    share = PersistentShare.objects.get(pk=share.pk)
+    assert (share.peer_id, share.sent_count, share.last_error) == (None, 4, "")  # an id that is no UUID: none
+    record = share_target(sharer, target, key, data="photometry").record  # and once more, by hand
+    assert (record.outcome, record.created_count, record.existing_count, record.failed_count) == ("sent", 4, 0, 0)
+
+
 def test_a_deadline_that_passed_stops_the_next_call_at_once():
     from sharing.clients.http import Deadline, call, new_session
     from sharing.errors import SharingError
