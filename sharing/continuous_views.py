@@ -1,8 +1,9 @@
 """Continuous-sharing pages: the manage page, and the htmx actions of the Continuous tab and the table.
 
 Thin views: permission (``sharing.permissions``: the target by ``share_view``,
-then the share's own rule), one service call (``continuous``), a partial back. The create form and the table are the
-template tags ``{% create_persistent_share target %}`` and
+then the share's own rule), one service call (``continuous``), a partial back.
+The create form and the table are the template tags
+``{% create_persistent_share target %}`` and
 ``{% persistent_share_table target %}``, so a custom target page shows the
 same controls; their actions post here.
 """
@@ -94,7 +95,7 @@ def retry(request, target: Target, share_pk: int):
 @share_view()
 @require_POST
 def resume(request, target: Target, share_pk: int):
-    """"Resume as me": a paused share sends again, in the name of the user who resumed it."""
+    """*Resume as me*: a paused share sends again, in the name of the user who resumed it."""
     share = share_for(request.user, share_pk, "resume", target)
     continuous.resume_share(share, request.user)
     return _table(request, _scope(request, target),
