@@ -129,7 +129,7 @@ def owner_problem(share: PersistentShare) -> str:
     """Why the share may not deliver in its owner's name now ("" if it may), in words for its table row."""
     owner = share.user
     if owner is None:
-        return "it has no owner (the user who set it up was deleted)"
+        return "it has no owner (it was set up without one, or its owner was deleted)"
     name = owner.get_username()
     if not owner.is_active:
         return f"its owner {name} was deactivated"

@@ -3,4 +3,3 @@ from __future__ import annotations
 
 from tests.api.conftest import api_as, forget_verified_passwords  # noqa: F401  (fixtures)
 from tests.continuous.conftest import immediate, sharer  # noqa: F401  (fixtures)
-from tests.sharing.conftest import second_tom  # noqa: F401  (the module-scoped peer)

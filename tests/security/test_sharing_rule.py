@@ -219,3 +219,11 @@ class TestAShareWhoseOwnerMayNoLongerShare:
         assert (share.paused, share.user) == (False, users["granted"])
         assert page.post(reverse("sharing:persistentshare-resume", args=[target.pk, share.pk]),
                          **HTMX).status_code == 403  # not paused any more: nothing to resume
+
+
+def test_a_share_without_an_owner_sends_in_nobodys_name(target):
+    """Made in the admin without a user (or left by a deleted one): paused at its first delivery."""
+    share = PersistentShare.objects.create(target=target, destination="d1")
+    Delivery.objects.create(share=share, existing=True)
+    assert delivery.deliver(share.pk) == "paused: it has no owner (it was set up without one, or its owner was deleted)"
+    assert share.deliveries.get().status == "pending" and not ShareRecord.objects.exists()
