@@ -14,7 +14,7 @@ class DataProductAdmin(admin.ModelAdmin):
 
 @admin.register(Ingest)
 class IngestAdmin(admin.ModelAdmin):
-    list_display = ("id", "origin", "user", "received_from", "stream_message", "created")
+    list_display = ("id", "origin", "user", "received_from", "claimed_tom_id", "stream_message", "created")
     list_filter = ("origin",)
     raw_id_fields = ("user", "data_product")
 

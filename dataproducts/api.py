@@ -9,6 +9,7 @@ TOM Toolkit receiver does.
 from __future__ import annotations
 
 import os
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,8 +35,23 @@ MAX_BULK = 50_000
 
 
 def _sender_tom(request) -> str:
-    """The sending TOM's name, when it says (our own senders do: X-TOM-Name)."""
+    """The sending TOM's name, when it says (our own senders do: X-TOM-Name). Shown to people, decides nothing."""
     return request.headers.get("X-TOM-Name", "")[:200]
+
+
+def _sender_tom_id(request) -> uuid.UUID | None:
+    """The id the sending TOM claims (our senders send X-TOM-Id; a TOM Toolkit sends none), recorded on the Ingest.
+
+    A claim, not a proof: continuous sharing only uses it to leave out, for the TOM claimed, the data this
+    caller itself sent (``sharing.echoes``), so a false claim can only keep the claimer's own data from going on.
+    """
+    value = request.headers.get("X-TOM-Id", "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value[:100])
+    except ValueError:
+        raise ValidationError({"X-TOM-Id": ["Not a UUID (this header names the sending TOM's id)."]}) from None
 
 
 def _writable_target(request, value) -> Target:
@@ -112,7 +128,8 @@ def create_datum(request):
     body = _body(request)
     target = _writable_target(request, body.get("target"))
     datum = _parse(body, request.user.get_username())
-    result = save_datums(target, [datum], origin=Origin.API, user=request.user, received_from=_sender_tom(request))
+    result = save_datums(target, [datum], origin=Origin.API, user=request.user, received_from=_sender_tom(request),
+                         claimed_tom_id=_sender_tom_id(request))
     if result.created:
         stored = result.created_datums().get()
         return Status(201, {**datum_json(stored), "message": "Data successfully uploaded."})
@@ -154,7 +171,7 @@ def _create_datums(request):
             errors.append({"index": index,
                            "reason": "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())})
     saved = save_datums(target, [d for _, d in parsed], origin=Origin.API, user=request.user,
-                        received_from=_sender_tom(request))
+                        received_from=_sender_tom(request), claimed_tom_id=_sender_tom_id(request))
     for (index, _), status in zip(parsed, saved.statuses):
         statuses[index] = status
     return {
@@ -215,6 +232,7 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
     file.name = os.path.basename(file.name or "upload")
     result = upload_data_product(owner, file, data_product_type, user=request.user, product_id=product_id,
                                  extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request),
+                                 claimed_tom_id=_sender_tom_id(request),
                                  default_source=_sender_tom(request) or request.user.get_username())
     if result.already_uploaded:
         return Status(200, {**product_json(request, result.data_product), "already_exists": True,

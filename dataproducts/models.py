@@ -92,7 +92,11 @@ class Ingest(models.Model):
     origin = models.CharField(max_length=20, choices=Origin.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              help_text="The account that uploaded, entered or sent the data")
-    received_from = models.CharField(max_length=200, blank=True, default="", help_text="The sending TOM's name")
+    received_from = models.CharField(max_length=200, blank=True, default="",
+                                     help_text="The sending TOM's name (X-TOM-Name): for people, never decides anything")
+    claimed_tom_id = models.UUIDField(null=True, blank=True,
+                                      help_text="The id the sending TOM claimed (X-TOM-Id); with ``user``, the account "
+                                                "that sent it, this is where the data came from")
     stream_message = models.CharField(max_length=200, blank=True, default="",
                                       help_text="Topic and message id the data came in")
     data_product = models.ForeignKey(DataProduct, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

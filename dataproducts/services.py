@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import timezone
@@ -80,30 +81,34 @@ def _insert_sql(vendor: str = "") -> str:
 @lru_cache(maxsize=4)
 def _ingest_sql(vendor: str) -> str:
     table = connection.ops.quote_name(Ingest._meta.db_table)
-    names = ("origin", "user_id", "received_from", "stream_message", "data_product_id", "created")
+    names = ("origin", "user_id", "received_from", "claimed_tom_id", "stream_message", "data_product_id", "created")
     columns = ", ".join(connection.ops.quote_name(c) for c in names)
-    return f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s) RETURNING {connection.ops.quote_name('id')}"
+    placeholders = ", ".join(["%s"] * len(names))
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {connection.ops.quote_name('id')}"
 
 
-def _new_ingest(origin: str, user, received_from: str, stream_message: str, data_product) -> Ingest:
+def _new_ingest(origin: str, user, received_from: str, claimed_tom_id: uuid.UUID | None, stream_message: str,
+                data_product) -> Ingest:
     """One Ingest row by a plain INSERT ... RETURNING: the ORM's create() cost more than the datums of a small
     stream message (readstreams stores one batch per message)."""
     now = dj_timezone.now()
+    tom_id_field = Ingest._meta.get_field("claimed_tom_id")
     with connection.cursor() as cursor:
         cursor.execute(_ingest_sql(connection.vendor), [
-            origin, user.pk if user is not None else None, received_from, stream_message,
+            origin, user.pk if user is not None else None, received_from,
+            tom_id_field.get_db_prep_value(claimed_tom_id, connection), stream_message,
             data_product.pk if data_product is not None else None,
             connection.ops.adapt_datetimefield_value(now)])
         pk = cursor.fetchone()[0]
-    ingest = Ingest(pk=pk, origin=origin, user=user, received_from=received_from, stream_message=stream_message,
-                    data_product=data_product, created=now)
+    ingest = Ingest(pk=pk, origin=origin, user=user, received_from=received_from, claimed_tom_id=claimed_tom_id,
+                    stream_message=stream_message, data_product=data_product, created=now)
     ingest._state.adding = False
     ingest._state.db = connection.alias
     return ingest
 
 
 def save_datums(target: Target, datums: Sequence[dict] | DatumColumns, *, origin: str, user=None,
-                received_from: str = "", stream_message: str = "",
+                received_from: str = "", claimed_tom_id: uuid.UUID | None = None, stream_message: str = "",
                 data_product: DataProduct | None = None, default_source: str = "",
                 savepoint: bool = True) -> SaveResult:
     """Store datums for one target, all or nothing: canonical dicts (``datums.parse_datum``'s) or columns.
@@ -112,15 +117,17 @@ def save_datums(target: Target, datums: Sequence[dict] | DatumColumns, *, origin
     nothing is written then. Duplicates (already stored, or repeated in
     ``datums``) are skipped by the database's unique constraint. ``savepoint=False`` is for a caller whose
     own transaction is rolled back whole on any error (readstreams' batch): two statements fewer per call.
+    ``received_from`` and ``claimed_tom_id`` are what a sending TOM said it is (name, id), recorded on the Ingest.
     """
     return save_datums_many([(target, datums)], origin=origin, user=user, received_from=received_from,
-                            stream_message=stream_message, data_product=data_product,
+                            claimed_tom_id=claimed_tom_id, stream_message=stream_message, data_product=data_product,
                             default_source=default_source, savepoint=savepoint)[0]
 
 
 def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColumns]], *, origin: str, user=None,
-                     received_from: str = "", stream_message: str = "", data_product: DataProduct | None = None,
-                     default_source: str = "", savepoint: bool = True) -> list[SaveResult]:
+                     received_from: str = "", claimed_tom_id: uuid.UUID | None = None, stream_message: str = "",
+                     data_product: DataProduct | None = None, default_source: str = "",
+                     savepoint: bool = True) -> list[SaveResult]:
     """``save_datums`` for several targets at once: one Ingest, one INSERT statement, one result per target.
 
     What readstreams needs: a batch of stream messages is about many targets, and per-call costs (the
@@ -145,7 +152,7 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
     fps = fingerprints(columns, iso)
     with transaction.atomic(savepoint=savepoint):
         ingest = _new_ingest(origin, user if user and user.is_authenticated else None, received_from[:200],
-                             stream_message[:200], data_product)
+                             claimed_tom_id, stream_message[:200], data_product)
         values = [json.dumps(v, cls=DjangoJSONEncoder) if v else "{}" for v in columns.value]
         rows = list(zip(
             owners, repeat(data_product.pk if data_product else None), columns.data_type,
@@ -239,7 +246,7 @@ class UploadResult:
 
 def upload_data_product(target: Target, upload, data_product_type: str, *, user=None, product_id: str | None = None,
                         extra_data: str = "", origin: str = "upload", received_from: str = "",
-                        default_source: str = "") -> UploadResult:
+                        claimed_tom_id: uuid.UUID | None = None, default_source: str = "") -> UploadResult:
     """Keep the file, run its processor, store its datums: all of it, or nothing (not even the file).
 
     The same file uploaded again for the same target (same SHA-256), or a known
@@ -274,7 +281,8 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                 raise ValidationError({"data": f"{product.filename}: {exc}"}) from None
             with gc_paused():
                 saved = save_datums(target, datums, origin=origin, user=user, received_from=received_from,
-                                    data_product=product, default_source=default_source)
+                                    claimed_tom_id=claimed_tom_id, data_product=product,
+                                    default_source=default_source)
     except BaseException:
         if product.data.name:
             product.data.storage.delete(product.data.name)

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from sharing.permissions import may_share
 from targets.permissions import target_view
 from tom.pagination import paginate
 from tom.permissions import has_object_perm
@@ -22,7 +23,7 @@ from .permissions import data_product_view
 
 def _abilities(user, target) -> dict:
     """What the target's data sections offer this user: changing the data, sharing it."""
-    return {"can_change": has_object_perm(user, "change", target), "can_share": has_object_perm(user, "share", target)}
+    return {"can_change": has_object_perm(user, "change", target), "can_share": may_share(user, target)}
 
 
 def _products_section(request, target, form=None, outcome=None, status=200):

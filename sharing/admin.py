@@ -14,12 +14,12 @@ class ShareRecordAdmin(admin.ModelAdmin):
 
 @admin.register(PersistentShare)
 class PersistentShareAdmin(admin.ModelAdmin):
-    list_display = ("target", "destination", "user", "created", "enabled", "last_delivery", "sent_count",
-                    "skipped_count", "failed_count", "retry_at", "last_error")
+    list_display = ("target", "destination", "user", "created", "enabled", "paused_reason", "last_delivery",
+                    "sent_count", "skipped_count", "failed_count", "retry_at", "last_error")
     list_filter = ("destination", "enabled")
     raw_id_fields = ("target", "user")
-    readonly_fields = ("peer_name", "last_delivery", "last_error", "retry_at", "failures_in_a_row", "sent_count",
-                       "skipped_count", "failed_count")
+    readonly_fields = ("peer_name", "peer_id", "paused_reason", "paused_at", "last_delivery", "last_error", "retry_at",
+                       "failures_in_a_row", "sent_count", "skipped_count", "failed_count")
 
 
 @admin.register(Delivery)

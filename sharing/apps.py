@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_save, pre_delete
 
 
 class SharingConfig(AppConfig):
@@ -6,9 +8,13 @@ class SharingConfig(AppConfig):
     verbose_name = "Sharing"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the DATA_SHARING system check)
+        from . import checks  # noqa: F401  (registers the DATA_SHARING and TOM_NAME system checks)
         from dataproducts.signals import datums_created
 
-        from .continuous import queue_new_data
+        from .continuous import owner_deleted, owner_saved, queue_new_data
 
         datums_created.connect(queue_new_data, dispatch_uid="sharing.continuous.queue_new_data")
+        # A continuous share sends in its owner's name: deactivating or deleting the owner pauses it at once.
+        post_save.connect(owner_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="sharing.continuous.owner_saved")
+        pre_delete.connect(owner_deleted, sender=settings.AUTH_USER_MODEL,
+                           dispatch_uid="sharing.continuous.owner_deleted")

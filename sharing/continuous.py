@@ -11,20 +11,30 @@ sent or fails for a reason retrying cannot fix.
 Every path that stores datums goes through ``dataproducts.services.save_datums``,
 whose ``datums_created`` signal lands in :func:`queue_new_data`. A custom
 processor that writes rows some other way calls :func:`continuous_share_data`.
+
+A share sends in its owner's name while the owner may share the target
+(``sharing.permissions``). An owner deactivated or deleted pauses their shares
+at once (:func:`owner_saved`, :func:`owner_deleted`); one who lost the right is
+caught at the next delivery. A paused share keeps queueing, sends nothing, and
+says why until someone who may share resumes it as theirs (:func:`resume_share`).
 """
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
+from django.utils import timezone
 
 from dataproducts.models import ReducedDatum
 from targets.models import Target
 
 from .destinations import destination
+from .echoes import echo_rule
+from .errors import bounded
 from .models import Delivery, PersistentShare
 
 logger = logging.getLogger(__name__)
@@ -62,6 +72,44 @@ def delete_persistent_share(share: PersistentShare) -> None:
     share.delete()
 
 
+def pause_share(share: PersistentShare, reason: str) -> None:
+    """Stop sending (its deliveries wait) and say why; the reason shows as "paused: <reason>"."""
+    reason = bounded(reason, PersistentShare._meta.get_field("paused_reason").max_length)
+    PersistentShare.objects.filter(pk=share.pk).update(paused_reason=reason, paused_at=timezone.now())
+    share.paused_reason = reason
+    logger.info("Continuous share %s paused: %s", share.pk, reason)
+
+
+def pause_shares_of(user, reason: str) -> int:
+    """Pause every share ``user`` owns that is not paused yet; how many."""
+    reason = bounded(reason, PersistentShare._meta.get_field("paused_reason").max_length)
+    count = PersistentShare.objects.filter(user=user, paused_reason="").update(paused_reason=reason,
+                                                                              paused_at=timezone.now())
+    if count:
+        logger.info("%s continuous share(s) of %s paused: %s", count, user.get_username(), reason)
+    return count
+
+
+def resume_share(share: PersistentShare, user) -> None:
+    """``user`` becomes the share's owner and what waited is sent (callers check ``permissions.can_resume``)."""
+    with transaction.atomic():
+        PersistentShare.objects.filter(pk=share.pk).update(user=user, paused_reason="", paused_at=None, retry_at=None,
+                                                           failures_in_a_row=0)
+        share.user, share.paused_reason, share.paused_at = user, "", None
+        request_delivery(share)
+
+
+def owner_saved(sender, instance, **kwargs) -> None:
+    """``post_save`` of a user: deactivating them pauses their shares now, not only at their next delivery."""
+    if not instance.is_active:
+        pause_shares_of(instance, f"its owner {instance.get_username()} was deactivated")
+
+
+def owner_deleted(sender, instance, **kwargs) -> None:
+    """``pre_delete`` of a user: their shares pause, named, before the owner column is emptied."""
+    pause_shares_of(instance, f"its owner {instance.get_username()} was deleted")
+
+
 def retry_now(share: PersistentShare) -> int:
     """Send what is waiting or failed now, without waiting for the backoff; how many deliveries are queued."""
     with transaction.atomic():
@@ -89,34 +137,43 @@ def request_delivery(share: PersistentShare, run_after=None) -> None:
 
 
 def _enabled_shares(target_id: int) -> list[PersistentShare]:
-    """The target's enabled shares (pk and peer_name only), by one plain indexed SELECT.
+    """The target's enabled shares (what deciding echoes and pauses needs), by one plain indexed SELECT.
 
     This runs after every save of datums (a stream stores one batch per message), nearly always to find
     none: building the ORM query cost several times more than running it.
     """
     table = connection.ops.quote_name(PersistentShare._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, peer_name FROM {table} WHERE target_id = %s AND enabled = %s", [target_id, True])
-        return [PersistentShare(pk=pk, peer_name=peer_name, target_id=target_id) for pk, peer_name in cursor.fetchall()]
+        cursor.execute(f"SELECT id, destination, peer_id, paused_reason FROM {table} WHERE target_id = %s "
+                       "AND enabled = %s", [target_id, True])
+        return [PersistentShare(pk=pk, destination=key, peer_id=uuid.UUID(str(peer)) if peer else None,
+                                paused_reason=paused, target_id=target_id)
+                for pk, key, peer, paused in cursor.fetchall()]
 
 
 def queue_new_data(sender, target: Target, ingest, count: int, **kwargs) -> None:
     """``datums_created`` receiver: one Delivery per enabled share of the target, then a task per share.
 
-    Runs after the data committed, so it must never raise into the code that saved them.
+    A batch that came from a share's destination (``sharing.echoes``) is not queued for it at all. A paused
+    share gets its Delivery (it waits) but no task. Runs after the data committed, so it must never raise
+    into the code that saved them.
     """
     try:
         shares = _enabled_shares(target.pk)
         if not shares:
             return
-        came_from = ingest.received_from
-        echoes = [s.pk for s in shares if came_from and s.peer_name == came_from]
+        echoes = []
+        for share in shares:
+            rule = echo_rule(destination(share.destination), share.peer_id)
+            if rule is not None and rule.matches(ingest):
+                echoes.append(share.pk)
         if echoes:  # the whole batch came from that destination: nothing to send back, not even a task
             PersistentShare.objects.filter(pk__in=echoes).update(skipped_count=F("skipped_count") + count)
             shares = [s for s in shares if s.pk not in echoes]
         Delivery.objects.bulk_create([Delivery(share=s, ingest=ingest) for s in shares], ignore_conflicts=True)
         for share in shares:
-            request_delivery(share)
+            if not share.paused:
+                request_delivery(share)
     except Exception:
         logger.exception("Could not queue continuous sharing of %s new datums of target %s", count, target.pk)
 
@@ -133,7 +190,7 @@ def continuous_share_data(target: Target, datums: Iterable) -> int:
     pks = [int(pk) for pk in pks if pk is not None]
     if not pks:
         return 0
-    shares = list(PersistentShare.objects.filter(target=target, enabled=True))
+    shares = list(PersistentShare.objects.filter(target=target, enabled=True))  # echoes are left out at delivery
     if not shares:
         return 0
     rows = list(ReducedDatum.objects.filter(target=target, pk__in=pks).values_list("pk", "ingest_id"))
@@ -145,6 +202,7 @@ def continuous_share_data(target: Target, datums: Iterable) -> int:
             wanted = sorted(pk for pk, ingest_id in rows if ingest_id not in covered)
             if wanted:
                 Delivery.objects.create(share=share, datum_ids=wanted)
-                request_delivery(share)
+                if not share.paused:
+                    request_delivery(share)
                 queued += 1
     return queued

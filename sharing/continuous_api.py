@@ -2,7 +2,9 @@
 
 ``/targets/persistentshare/`` (list, create), ``/targets/persistentshare/<pk>/``
 (get, delete), ``/targets/<target_pk>/persistentshare/`` (one target's), plus
-``/targets/persistentshare/<pk>/retry/``. Its own NinjaAPI (mounted in
+``/targets/persistentshare/<pk>/retry/`` and ``.../resume/`` (a paused share,
+now in the caller's name). Who may do what is ``sharing.permissions``, as on
+the pages. Its own NinjaAPI (mounted in
 ``tom/urls.py``) with the main API's authentication (session with CSRF, HTTP
 Basic, token) and error handlers: every answer is JSON. The request field
 ``share_existing_data`` is the TOM Toolkit's.
@@ -22,10 +24,9 @@ from targets.models import Target
 from tom import api as main_api
 from tom.apipaging import Id, page
 from tom.auth import API_AUTH
-from tom.permissions import has_object_perm
 
 from . import continuous
-from .continuous_permissions import ADD, VIEW, may, share_for, shares_visible_to
+from .permissions import ADD, SHARE_NEEDS, VIEW, may, may_share, share_for, shares_visible_to
 from .models import Delivery, PersistentShare
 
 continuous_api = NinjaAPI(
@@ -66,6 +67,7 @@ class PersistentShareOut(Schema):
     skipped_count: int
     failed_count: int
     waiting: int
+    paused: str  # why it sends nothing now (its owner may no longer share); "" while it sends
 
 
 def annotated(queryset):
@@ -78,7 +80,7 @@ def share_json(share: PersistentShare) -> dict:
     return {"id": share.pk, "target": share.target_id, "destination": share.destination, "user": share.user_id,
             "created": share.created, "enabled": share.enabled, "last_delivery": share.last_delivery,
             "last_error": share.last_error, "retry_at": share.retry_at, "sent_count": share.sent_count,
-            "skipped_count": share.skipped_count, "failed_count": share.failed_count,
+            "skipped_count": share.skipped_count, "failed_count": share.failed_count, "paused": share.paused_reason,
             "waiting": share.waiting if hasattr(share, "waiting") else share.deliveries.filter(
                 status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()}
 
@@ -101,8 +103,8 @@ def create_share(request, payload: PersistentShareIn):
     target = Target.objects.visible_to(request.user).filter(pk=payload.target).first()
     if target is None:
         raise ValidationError({"target": [f"No target {payload.target}."]})
-    if not has_object_perm(request.user, "change", target):
-        raise ValidationError({"target": [f"You may not change {target.name}, so you may not share it continuously."]})
+    if not may_share(request.user, target):  # the TOM Toolkit answers a target one may not change as invalid
+        raise ValidationError({"target": [f"You may not share {target.name} (that needs {SHARE_NEEDS})."]})
     share = continuous.create_persistent_share(request.user, target, payload.destination,
                                                share_existing_data=payload.share_existing_data)
     return Status(201, share_json(share))
@@ -124,6 +126,13 @@ def delete_share(request, pk: Id):
 def retry_share(request, pk: Id):
     share = share_for(request.user, pk, "retry")
     continuous.retry_now(share)
+    return share_json(share_for(request.user, pk))
+
+
+@continuous_api.post("persistentshare/{int:pk}/resume/", response=PersistentShareOut, tags=["persistentshare"],
+                     summary="Resume a paused share; its data go in your name from now on")
+def resume_share(request, pk: Id):
+    continuous.resume_share(share_for(request.user, pk, "resume"), request.user)
     return share_json(share_for(request.user, pk))
 
 

@@ -1,8 +1,9 @@
 """Continuous-sharing pages: the manage page, and the htmx actions of the Continuous tab and the table.
 
-Thin views: permission (``continuous_permissions``), one service call
-(``continuous``), a partial back. The create form and the table are the
-template tags ``{% create_persistent_share target %}`` and
+Thin views: permission (``sharing.permissions``: the target by ``share_view``,
+then the share's own rule), one service call (``continuous``), a partial back.
+The create form and the table are the template tags
+``{% create_persistent_share target %}`` and
 ``{% persistent_share_table target %}``, so a custom target page shows the
 same controls; their actions post here.
 """
@@ -13,12 +14,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from targets.models import Target
-from targets.permissions import target_view
 from tom.permissions import login
 
 from . import continuous
-from .continuous_permissions import can_create, share_for
 from .continuous_forms import PersistentShareForm
+from .permissions import can_create, share_for, share_view
 from .templatetags.persistent_shares import create_context, table_context
 
 
@@ -46,11 +46,12 @@ def manage_table(request):
     return _table(request, None)
 
 
-@target_view("change")
+@share_view()
 @require_POST
 def create(request, target: Target):
     if not can_create(request.user, target):
-        raise PermissionDenied("You do not have permission to share this target continuously.")
+        raise PermissionDenied("You do not have permission to share this target continuously "
+                               "(that needs sharing.add_persistentshare).")
     form = PersistentShareForm(request.POST)
     error = ""
     if form.is_valid():
@@ -73,7 +74,7 @@ def create(request, target: Target):
                   status=200 if request.htmx else 400)
 
 
-@target_view("change")
+@share_view()
 @require_POST
 def delete(request, target: Target, share_pk: int):
     share = share_for(request.user, share_pk, "delete", target)
@@ -82,10 +83,20 @@ def delete(request, target: Target, share_pk: int):
     return _table(request, _scope(request, target), f"Stopped sharing {target.name} with {name}.")
 
 
-@target_view("change")
+@share_view()
 @require_POST
 def retry(request, target: Target, share_pk: int):
     share = share_for(request.user, share_pk, "retry", target)
     count = continuous.retry_now(share)
     return _table(request, _scope(request, target),
                   f"Retrying {count} deliver{'y' if count == 1 else 'ies'} of {target.name} to {share.destination}.")
+
+
+@share_view()
+@require_POST
+def resume(request, target: Target, share_pk: int):
+    """*Resume as me*: a paused share sends again, in the name of the user who resumed it."""
+    share = share_for(request.user, share_pk, "resume", target)
+    continuous.resume_share(share, request.user)
+    return _table(request, _scope(request, target),
+                  f"Resumed sharing {target.name} with {share.destination}, now in your name.")

@@ -1,9 +1,12 @@
 """Sending a continuous share's waiting deliveries: claimed, batched, retried with backoff, never echoed.
 
-:func:`deliver` is what the task runs. It claims every due delivery of one
+:func:`deliver` is what the task runs. It first checks that the share may
+still send in its owner's name (``permissions.owner_problem``: the owner is
+active and may still share the target); if not, the share is paused with the
+reason and its deliveries wait. Then it claims every due delivery of the
 share with a single conditional UPDATE (so two workers never send the same
 rows; a claim left by a worker that died is taken over after
-``CLAIM_TIMEOUT``), sends them as one batch through
+:func:`claim_timeout`), sends them as one batch through
 ``sharing.services.share_target`` (one ShareRecord per batch), then:
 
 - sent: the deliveries are done and the share's counts grow;
@@ -11,15 +14,12 @@ rows; a claim left by a worker that died is taken over after
   exponentially (``CONTINUOUS_SHARING_RETRY_SECONDS`` doubling up to
   ``..._MAX_SECONDS``) with a task enqueued for then;
 - a permanent failure (destination removed or unconfigured, credentials
-  refused, 4xx): they stop as failed with the reason, shown on the manage
-  page until someone presses "Retry now".
+  refused, a redirect, 4xx): they stop as failed with the reason, shown on the
+  manage page until someone presses "Retry now".
 
-Echoes: a datum is never sent to the TOM it came from. Data received from a
-TOM carry that TOM's name (``Ingest.received_from``, from the X-TOM-Name our
-senders send, and ``source_name``); the destination's name is what it says at
-``GET /api/`` (else its display name). So when two TOMs share a target with
-each other, each datum crosses once. The receiver's fingerprint constraint
-makes a resend harmless too: nothing is ever stored twice.
+Echoes: a datum is never sent to the TOM it came from (``sharing.echoes``:
+by where it came from, never by a name). The receiver's fingerprint
+constraint makes a resend harmless too: nothing is ever stored twice.
 """
 from __future__ import annotations
 
@@ -32,18 +32,27 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from dataproducts.models import Origin, ReducedDatum
+from dataproducts.models import ReducedDatum
 
+from .clients.http import deadline_seconds
 from .clients.tom import TomClient
+from .continuous import pause_share, request_delivery
 from .destinations import HermesDestination, TomDestination, destination
-from .errors import SharingError
+from .echoes import echo_rule
+from .errors import SharingError, bounded
 from .models import Delivery, PersistentShare, ShareRecord
+from .permissions import owner_problem
 from .services import share_target
 
 logger = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = timedelta(minutes=15)  # longer than any batch takes (TomClient's read timeout is 60 s per call)
 PARTIAL_ATTEMPTS = 5  # a batch the peer took only partly is resent this often, then shown as failed
+
+
+def claim_timeout() -> timedelta:
+    """How long a claim holds: longer than a batch can take (learning the peer's id, then the share itself,
+    each bounded by ``SHARING_DEADLINE_SECONDS``), with a margin for the database work around them."""
+    return timedelta(seconds=2 * deadline_seconds() + 300)
 
 
 def backoff(failures: int) -> timedelta:
@@ -55,27 +64,31 @@ def backoff(failures: int) -> timedelta:
 def _claim(share: PersistentShare) -> tuple[str, list[Delivery]]:
     now = timezone.now()
     token = uuid.uuid4().hex
-    due = Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    due = Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - claim_timeout())
     # One UPDATE: on PostgreSQL a concurrent claimer waits for the row locks and then re-checks the status.
     Delivery.objects.filter(due, share=share).update(status=Delivery.Status.SENDING, claim=token, claimed_at=now)
     return token, list(Delivery.objects.filter(share=share, claim=token, status=Delivery.Status.SENDING))
 
 
-def peer_names(share: PersistentShare, dest) -> set[str]:
-    """The names data from this destination carry here (its TOM_NAME, learnt once, and its display name)."""
-    names = {dest.display_name, dest.key} if dest is not None else {share.destination}
-    if isinstance(dest, TomDestination) and dest.configured and not share.peer_name:
+def learn_peer_id(share: PersistentShare, dest) -> uuid.UUID | None:
+    """The destination TOM's id, as it says at GET /api/ on its configured BASE_URL (asked until it gives one).
+
+    Its name comes along, for people. A TOM Toolkit gives none, and is asked again at each delivery (one small
+    GET, which the share makes anyway to learn what kind of TOM it talks to).
+    """
+    if isinstance(dest, TomDestination) and dest.configured and share.peer_id is None:
         client = TomClient(dest)
         try:
-            name = str(client.about().get("name") or "")[:200]
+            about = client.about()
         finally:
             client.close()
-        if name:
-            share.peer_name = name
-            PersistentShare.objects.filter(pk=share.pk).update(peer_name=name)
-    if share.peer_name:
-        names.add(share.peer_name)
-    return {n for n in names if n}
+        try:
+            share.peer_id = uuid.UUID(str(about.get("id") or "")[:100])
+        except ValueError:
+            return None
+        share.peer_name = str(about.get("name") or "")[:200]
+        PersistentShare.objects.filter(pk=share.pk).update(peer_id=share.peer_id, peer_name=share.peer_name)
+    return share.peer_id
 
 
 def selection(share: PersistentShare, deliveries: list[Delivery], dest) -> tuple[QuerySet, int]:
@@ -91,13 +104,11 @@ def selection(share: PersistentShare, deliveries: list[Delivery], dest) -> tuple
         if d.existing and d.existing_upto is not None:
             wanted |= Q(pk__lte=d.existing_upto)
     datums = ReducedDatum.objects.filter(wanted, target_id=share.target_id)
-    if isinstance(dest, HermesDestination):
-        echo = Q(ingest__origin=Origin.STREAM)  # what came off a stream is not published back to it
-    else:
-        names = peer_names(share, dest)
-        echo = Q(ingest__received_from__in=names) | Q(source_name__in=names)
+    rule = echo_rule(dest, learn_peer_id(share, dest))
+    if rule is None:
+        return datums.values("pk"), 0
     total = datums.count()
-    kept = datums.exclude(echo)
+    kept = datums.exclude(rule.q())
     return kept.values("pk"), total - kept.count()
 
 
@@ -108,6 +119,12 @@ def deliver(share_id: int) -> str:
         return "share deleted"
     if not share.enabled:
         return "disabled"  # switched off in the admin: its deliveries wait until it is switched on again
+    if share.paused:
+        return f"paused: {share.paused_reason}"  # its deliveries wait for someone to resume it
+    problem = owner_problem(share)
+    if problem:  # the owner was deactivated or lost the right since: nothing goes in their name
+        pause_share(share, problem)
+        return f"paused: {problem}"
     if share.retry_at and share.retry_at > timezone.now():
         return "backing off"  # the task enqueued for retry_at sends these and anything newer
     token, deliveries = _claim(share)
@@ -117,7 +134,7 @@ def deliver(share_id: int) -> str:
     try:
         datum_pks, skipped = selection(share, deliveries, dest)
         n_datums = datum_pks.count()
-    except SharingError as exc:  # could not even ask the peer its name
+    except SharingError as exc:  # could not even ask the peer its id
         return _failed(share, deliveries, exc.message, exc.permanent)
     if not n_datums and not any(d.existing for d in deliveries):
         _done(share, deliveries, None, 0, skipped)
@@ -151,6 +168,7 @@ def _done(share, deliveries, record, sent: int, skipped: int) -> None:
 
 def _failed(share, deliveries, message: str, permanent: bool, record=None) -> str:
     now = timezone.now()
+    message = bounded(message)
     ids = [d.pk for d in deliveries]
     with transaction.atomic():
         if permanent:
@@ -166,8 +184,6 @@ def _failed(share, deliveries, message: str, permanent: bool, record=None) -> st
         PersistentShare.objects.filter(pk=share.pk).update(last_error=message, retry_at=retry_at,
                                                            failures_in_a_row=failures)
         if _can_defer():
-            from .continuous import request_delivery
-
             request_delivery(share, run_after=retry_at)
     return f"will retry at {retry_at:%H:%M:%S}: {message}"
 
@@ -182,6 +198,6 @@ def deliver_due() -> list[str]:
     """Run every share with deliveries due now (``manage.py deliver_shares``: after a crash, or from cron)."""
     now = timezone.now()
     ids = (Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING])
-           .filter(Q(share__retry_at__isnull=True) | Q(share__retry_at__lte=now))
+           .filter(Q(share__retry_at__isnull=True) | Q(share__retry_at__lte=now), share__paused_reason="")
            .values_list("share_id", flat=True).distinct())
     return [f"{pk}: {deliver(pk)}" for pk in sorted(set(ids))]

@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 
+from .errors import basic_credentials
+
 PLACEHOLDER = re.compile(r"^\s*set\b.*\bin\s+environment\s*$", re.IGNORECASE)
 HERMES_KEYS = ("HERMES_API_KEY", "CREDENTIAL_USERNAME", "CREDENTIAL_PASSWORD", "USER_TOPICS", "BROKER_URL",
                "BROKER_AUTH")
@@ -53,6 +55,11 @@ class Destination:
     def label(self) -> str:
         return self.display_name if self.configured else f"{self.display_name} (not configured)"
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in a message about a share to here (masked by ``errors.scrub``)."""
+        return ()
+
 
 @dataclass(frozen=True)
 class TomDestination(Destination):
@@ -62,6 +69,10 @@ class TomDestination(Destination):
     password: str = field(default="", repr=False)
 
     kind = "tom"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.password, basic_credentials(self.username, self.password)) if self.password else ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,10 @@ class HermesDestination(Destination):
     broker_auth: bool = True
 
     kind = "hermes"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.api_key, self.credential_password) if s)
 
     @property
     def via_api(self) -> bool:

@@ -1,7 +1,7 @@
 """Sharing a target list: each chosen member goes to the destination and, there, into a list of the same name.
 
-Members the user may not share are shown but cannot be chosen (share permission per target,
-as on the target's own page); each member's share is recorded like any other.
+Members the user may not share are shown but cannot be chosen (``sharing.permissions``, the rule of
+the target's own Share page); each member's share is recorded like any other.
 """
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from targets.models import Target, TargetList
 
+from .permissions import shareable_targets
 from .services import HermesText, ShareOutcome, share_target
 
 LIST_SHARE_LIMIT = 1000  # members listed (and shared) at once; a bigger list is shared by command, in parts
@@ -19,7 +20,7 @@ def members(user, target_list: TargetList) -> QuerySet:
 
 
 def shareable_ids(user, target_list: TargetList) -> set[int]:
-    return set(members(user, target_list).filter(pk__in=Target.objects.permitted(user, "share").values("pk"))
+    return set(members(user, target_list).filter(pk__in=shareable_targets(user).values("pk"))
                .values_list("pk", flat=True)[:LIST_SHARE_LIMIT])
 
 

@@ -45,11 +45,19 @@ class PersistentShare(models.Model):
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="persistent_shares")
     destination = models.CharField(max_length=200, help_text="A DATA_SHARING key")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             help_text="Who set it up (the shares are sent in their name)")
+                             help_text="Its owner: who set it up or last resumed it (the shares are sent in their "
+                                       "name, while they may share the target)")
     created = models.DateTimeField(auto_now_add=True)
     enabled = models.BooleanField(default=True)
     peer_name = models.CharField(max_length=200, blank=True, default="",
-                                 help_text="The destination TOM's own name (from its GET /api/), to recognise echoes")
+                                 help_text="The destination TOM's own name (from its GET /api/), for people only")
+    peer_id = models.UUIDField(null=True, blank=True,
+                               help_text="The destination TOM's id, from its own GET /api/ at its BASE_URL: data it "
+                                         "sent here are not sent back to it (None: a TOM Toolkit, or not asked yet)")
+    paused_reason = models.CharField(max_length=300, blank=True, default="",
+                                     help_text="Why it is paused (its owner may no longer share): nothing is sent "
+                                               "until someone who may share resumes it")
+    paused_at = models.DateTimeField(null=True, blank=True)
     last_delivery = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     retry_at = models.DateTimeField(null=True, blank=True, help_text="While the destination is unreachable")
@@ -64,6 +72,10 @@ class PersistentShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} → {self.destination} (continuous)"
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.paused_reason)
 
 
 class Delivery(models.Model):

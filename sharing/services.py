@@ -20,7 +20,7 @@ from tom.gcpause import gc_paused
 
 from .clients.tom import TomClient
 from .destinations import HermesDestination, TomDestination, destination
-from .errors import SharingError
+from .errors import SharingError, bounded, scrub
 from .models import ShareRecord
 
 DATA_CHOICES = ("none", "photometry", "all", "selected")
@@ -201,5 +201,7 @@ def share_target(user, target: Target, destination_key: str, data: str = "none",
         permanent = exc.permanent
     record.created_count, record.existing_count, record.failed_count = (
         counts["created"], counts["existing"], counts["failed"])
+    # Peers' words are quoted short and masked where they enter a message; the whole is bounded here too.
+    record.message = bounded(scrub(record.message, dest.secrets if dest is not None else ()))
     record.save()
     return ShareOutcome(record, counts, permanent=record.outcome == ShareRecord.Outcome.FAILED and permanent)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/persistentshare/create/", continuous_views.create, name="persistentshare-create"),
     path("<int:pk>/persistentshare/<int:share_pk>/delete/", continuous_views.delete, name="persistentshare-delete"),
     path("<int:pk>/persistentshare/<int:share_pk>/retry/", continuous_views.retry, name="persistentshare-retry"),
+    path("<int:pk>/persistentshare/<int:share_pk>/resume/", continuous_views.resume, name="persistentshare-resume"),
     path("<int:pk>/share/", views.share_page, name="share"),
     path("<int:pk>/share/tabs/<slug:tab>/", views.share_tab, name="tab"),
     path("<int:pk>/share/photometry/", views.photometry_table, name="photometry"),

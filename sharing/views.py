@@ -1,7 +1,8 @@
 """The target's Share page: htmx tabs to share it now and to see every past share.
 
-Views stay thin: the form says what was chosen, ``selection`` turns it into datums and
-products, ``share_target`` sends and records, ``preview`` shows exactly what would go.
+Views stay thin: ``share_view`` admits who may share the target (``sharing.permissions``), the form
+says what was chosen, ``selection`` turns it into datums and products, ``share_target`` sends and
+records, ``preview`` shows exactly what would go.
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from dataproducts.exports import selection_rows
 from dataproducts.models import DataProduct
 from targets.models import Target, TargetList
-from targets.permissions import target_view
 
 from .destinations import destination
 from .forms import PhotometryFilterForm, ShareForm
 from .models import ShareRecord
+from .permissions import share_view
 from .preview import preview
 from .selection import TABLE_ROWS, photometry
 from .services import share_target
@@ -46,7 +47,7 @@ def _share_context(request, target, form=None) -> dict:
     return {"form": form or _form(request, target), **_table(photometry(target))}
 
 
-@target_view("share")
+@share_view()
 def share_page(request, target: Target):
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "share"
     context = {"target": target, "tabs": TABS, "tab": tab}
@@ -54,7 +55,7 @@ def share_page(request, target: Target):
     return render(request, "sharing/share_page.html", context)
 
 
-@target_view("share")
+@share_view()
 def share_tab(request, target: Target, tab: str):
     if tab not in TABS:
         raise Http404("No such tab.")
@@ -69,7 +70,7 @@ def _tab_context(request, target, tab) -> dict:
     return _share_context(request, target)
 
 
-@target_view("share")
+@share_view()
 @require_GET
 def photometry_table(request, target: Target):
     """The photometry rows the filter keeps, for ticking (reloaded by htmx when the filter changes)."""
@@ -82,7 +83,7 @@ def _invalid(request, target, form):
                   {"target": target, **_share_context(request, target, form)}, status=400)
 
 
-@target_view("share")
+@share_view()
 @require_POST
 def share_now(request, target: Target):
     """Send it (POST from the Share tab); the outcome comes back inline."""
@@ -99,7 +100,7 @@ def share_now(request, target: Target):
     return render(request, "sharing/partials/share.html", context)
 
 
-@target_view("share")
+@share_view()
 @require_POST
 def share_preview(request, target: Target):
     """Exactly what Share would send, without sending anything."""
@@ -111,7 +112,7 @@ def share_preview(request, target: Target):
     return render(request, "sharing/partials/preview.html", {"form": form, "preview": shown})
 
 
-@target_view("share")
+@share_view()
 @require_POST
 def share_download(request, target: Target):
     """The selection as CSV, streamed (the ``download`` choice: nothing leaves the TOM but to the user)."""

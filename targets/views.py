@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from sharing.permissions import may_share
 from tom.pagination import paginate
 from tom.permissions import global_perm, has_object_perm, login
 
@@ -141,7 +142,7 @@ def target_detail(request, target):
         "data_sections": [(name, reverse(f"dataproducts:{name}", args=[target.pk])) for name in DATA_SECTIONS],
         "can_change": has_object_perm(request.user, "change", target),
         "can_delete": has_object_perm(request.user, "delete", target),
-        "can_share": has_object_perm(request.user, "share", target),
+        "can_share": may_share(request.user, target),
     })
 
 

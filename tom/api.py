@@ -20,6 +20,7 @@ from ninja.renderers import JSONRenderer
 
 from .api_json import loads
 from .auth import API_AUTH
+from .identity import tom_id
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +104,13 @@ def crashed(request, exc):
 
 @api.get("/", auth=None, summary="What this TOM is and what its API can do", tags=["tom"])
 def describe(request):
-    """Lets a sender tell one of ours (bulk datums) from a TOM Toolkit peer."""
+    """Lets a sender tell one of ours (bulk datums) from a TOM Toolkit peer, and learn our id.
+
+    ``id`` is this TOM's identity (``tom.identity``): a peer that shares with us continuously reads it here, at
+    the BASE_URL it was configured with, to recognise data that came from us. ``name`` is for people only.
+    """
     return {
+        "id": tom_id(),
         "name": settings.TOM_NAME,
         "software": "tom",
         "api_version": API_VERSION,

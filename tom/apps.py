@@ -9,3 +9,6 @@ class TomConfig(AppConfig):
 
     def ready(self):
         configure_astropy()
+        # System checks register on import, and this one reads the database's identity model: Django's
+        # documented place for that is ready(), once the models are loaded.
+        from . import checks  # noqa: F401

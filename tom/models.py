@@ -1,8 +1,9 @@
-"""API tokens: for scripts and peers that should not hold a password."""
+"""API tokens (for scripts and peers that should not hold a password) and this TOM's own identity."""
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -39,3 +40,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TomIdentity(models.Model):
+    """This TOM's stable identity: a UUID made once (by a migration), sent with every share and shown at GET /api/.
+
+    Names are not identities: two TOMs may both keep the default ``TOM_NAME``. Continuous sharing tells
+    which peer a datum came from by this id (``sharing.echoes``). One row; ``tom.identity.tom_id()`` reads it,
+    and the ``TOM_ID`` setting overrides it (to keep the id when the database is rebuilt).
+    """
+
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "TOM identity"
+        verbose_name_plural = "TOM identity"
+
+    def __str__(self) -> str:
+        return str(self.uuid)

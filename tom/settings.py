@@ -36,6 +36,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 TOM_NAME = os.environ.get("TOM_NAME", "TOM")
+# This TOM's identity (a UUID) as peers know it. Empty: the one the first migration made, kept in the database.
+# Set it to keep the identity when the database is rebuilt; `manage.py check` refuses a value that is not a UUID.
+TOM_ID = os.environ.get("TOM_ID", "")
 
 # Where this TOM can share to (the TOM Toolkit's setting and shape; see the README). The default is the
 # TOM itself, for trying sharing out: `make run` passes the demo admin's credentials in the environment.
@@ -84,6 +87,8 @@ TASKS = {"default": {"BACKEND": {
 # Continuous sharing retries an unreachable destination after this many seconds, doubling up to the maximum.
 CONTINUOUS_SHARING_RETRY_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_SECONDS", "30"))
 CONTINUOUS_SHARING_RETRY_MAX_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_MAX_SECONDS", "3600"))
+# The most one share may take talking to a destination, all calls together (a slow peer is stopped, not waited on).
+SHARING_DEADLINE_SECONDS = float(os.environ.get("SHARING_DEADLINE_SECONDS", "600"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,20 +1,19 @@
 """``{% create_persistent_share target %}`` and ``{% persistent_share_table target %}`` for any target page.
 
 The TOM Toolkit's two tags, with htmx instead of hand-written fetch(): the
-form posts to the Continuous tab's create view, the table's buttons to delete
-and "Retry now"; each answer replaces the table (errors inline).
-``{% persistent_share_table %}`` without a target lists every share the user
-may see (the manage page).
+form posts to the Continuous tab's create view, the table's buttons to delete,
+"Retry now" and (for a paused share) "Resume as me"; each answer replaces the
+table (errors inline). ``{% persistent_share_table %}`` without a target lists
+every share the user may see (the manage page). What each user sees and may
+press comes from ``sharing.permissions``.
 """
 from __future__ import annotations
 
 from django import template
 
-from targets.models import Target
-
 from ..continuous_api import annotated
 from ..continuous_forms import PersistentShareForm
-from ..continuous_permissions import DELETE, VIEW, can_create, may, shares_visible_to
+from ..permissions import DELETE, VIEW, can_create, mark_abilities, may, may_share, shares_visible_to
 
 register = template.Library()
 
@@ -22,17 +21,13 @@ register = template.Library()
 def create_context(request, target, form=None) -> dict:
     user = request.user
     return {"target": target, "request": request, "can_create": can_create(user, target),
-            "form": form or PersistentShareForm()}
+            "may_share": may_share(user, target), "form": form or PersistentShareForm()}
 
 
 def table_context(request, target=None) -> dict:
     user = request.user
     shares = list(annotated(shares_visible_to(user, target))[:500]) if may(user, VIEW) else []
-    changeable = set(Target.objects.permitted(user, "change").filter(pk__in={s.target_id for s in shares})
-                     .values_list("pk", flat=True)) if shares else set()
-    for share in shares:  # the buttons each row shows (one query for the whole table)
-        share.may_retry = share.target_id in changeable
-        share.may_delete = share.may_retry and may(user, DELETE)
+    mark_abilities(user, shares)  # the buttons each row shows (one query for the whole table)
     return {"target": target, "request": request, "shares": shares, "can_view": may(user, VIEW),
             "can_delete": may(user, DELETE), "scope": "target" if target is not None else "all"}
 

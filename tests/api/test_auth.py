@@ -1,11 +1,14 @@
 """Who may call the API: HTTP Basic (verified once, then remembered), tokens, the session with CSRF."""
 from __future__ import annotations
 
+import uuid
+
 from django.test import Client
 from django.urls import reverse
 
 from tests.api.conftest import basic
 from tom import auth
+from tom.identity import tom_id
 from tom.models import ApiToken
 
 
@@ -80,9 +83,11 @@ def test_credentials_never_appear_in_responses(api_as):
     assert "pw-editor" not in response.content.decode()
 
 
-def test_describe_names_this_tom(client):
+def test_describe_names_this_tom_and_gives_its_id(db, client):
     body = client.get("/api/").json()
     assert body["name"] == "Test TOM" and "reduceddatums.bulk" in body["capabilities"]
+    assert body["id"] == tom_id() == str(uuid.UUID(body["id"]))
+    assert client.get("/api/").json()["id"] == body["id"]  # stable
 
 
 def test_openapi_and_docs(client):

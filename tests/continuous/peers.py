@@ -143,6 +143,23 @@ class Tom:
         return self.call("POST", "api/dataproducts/", data={"target": str(target_id), "data_product_type": "photometry"},
                          files={"file": (name, text.encode(), "text/csv")})
 
+    def upload_on_page(self, target_id: int, rows: list[tuple[float, str, float]], name: str) -> None:
+        """The same CSV uploaded as a person does it: logged in, through the target page's upload form (the
+        datums' origin is then "upload" and their source this TOM's name, unlike data sent to the API)."""
+        with requests.Session() as browser:
+            login = self.url + "accounts/login/"
+            browser.get(login, timeout=60)
+            token = browser.cookies["csrftoken"]
+            answer = browser.post(login, data={"username": "alice", "password": ALICE_PASSWORD,
+                                               "csrfmiddlewaretoken": token}, timeout=60)
+            assert answer.ok and "sessionid" in browser.cookies, answer.status_code
+            text = "mjd,filter,magnitude,error\n" + "".join(f"{m:.6f},{f},{mag:.4f},0.02\n" for m, f, mag in rows)
+            answer = browser.post(self.url + f"dataproducts/target/{target_id}/upload/",
+                                  data={"data_product_type": "photometry",
+                                        "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+                                  files={"file": (name, text.encode(), "text/csv")}, timeout=60)
+            assert answer.status_code == 200, answer.text[:500]
+
     def datum_count(self, target_id: int | None) -> int:
         if target_id is None:
             return 0
@@ -165,10 +182,12 @@ def light_curve(n: int, first_mjd: float, band: str = "g") -> list[tuple[float, 
     return [(first_mjd + i * 0.001, band, 15.0 + (i % 100) / 100) for i in range(n)]
 
 
-def start_pair(base: Path, retry: float = 0.5, retry_max: float = 2.0) -> tuple[Tom, Tom]:
-    """TOM A and TOM B, each a DATA_SHARING destination of the other, each serving and running its worker."""
-    a = Tom(base / "a", "TOM A")
-    b = Tom(base / "b", "TOM B")
+def start_pair(base: Path, retry: float = 0.5, retry_max: float = 2.0,
+               names: tuple[str, str] = ("TOM A", "TOM B")) -> tuple[Tom, Tom]:
+    """TOM A and TOM B (their TOM_NAMEs: ``names``), each a DATA_SHARING destination of the other (keys "a" and
+    "b"), each serving and running its worker."""
+    a = Tom(base / "a", names[0])
+    b = Tom(base / "b", names[1])
     for tom in (a, b):
         tom.data_dir.mkdir(parents=True, exist_ok=True)
     a.configure({"b": b.destination()}, retry, retry_max)

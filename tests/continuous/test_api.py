@@ -75,7 +75,8 @@ def test_a_duplicate_is_a_400(editor_api, share, target):
     assert "already shared continuously" in response.json()["destination"][0]
 
 
-def test_change_permission_on_the_target_is_needed(users, target):
+def test_the_right_to_share_the_target_is_needed(users, target):
+    """The viewer holds every persistentshare permission but may neither change nor share the target."""
     from django.contrib.auth.models import Permission
 
     from tests.continuous.conftest import SHARE_PERMS
@@ -85,7 +86,7 @@ def test_change_permission_on_the_target_is_needed(users, target):
     response = viewer.post("/targets/persistentshare/", {"target": target.pk, "destination": "peer"},
                            content_type="application/json")
     assert response.status_code == 400
-    assert "You may not change SN 2024abc" in response.json()["target"][0]
+    assert "You may not share SN 2024abc" in response.json()["target"][0]
     share = PersistentShare.objects.create(target=target, destination="peer")
     assert viewer.get(f"/targets/persistentshare/{share.pk}/").status_code == 200  # may see it
     assert viewer.delete(f"/targets/persistentshare/{share.pk}/").status_code == 403  # may not delete it
@@ -120,7 +121,7 @@ def test_every_operation_refuses_callers_without_rights_in_json_and_changes_noth
         assert response["Content-Type"].startswith("application/json"), (method, url)
         assert response.status_code in expected, (role, method, url, response.status_code, response.content)
         seen += 1
-    assert seen == 6
+    assert seen == 7
     assert list(PersistentShare.objects.values_list("pk", "destination")) == [(share.pk, "peer")]
     assert not share.deliveries.exists()
 

@@ -1,6 +1,7 @@
 """Continuous sharing in this process (immediate task backend) against a second TOM of ours over real HTTP."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -43,7 +44,7 @@ def test_sharing_existing_data_works_for_a_target_without_data(immediate, to_sec
     from targets.services import create_target
     from tests.conftest import sidereal
 
-    empty = create_target(users["superuser"], sidereal("AT 2026empty", 12.0, -3.0))
+    empty = create_target(sharer, sidereal("AT 2026empty", 12.0, -3.0))  # its creator may share it
     create_persistent_share(sharer, empty, "second", share_existing_data=True)
     assert to_second.get("api/targets/", name_fuzzy="AT 2026empty")["count"] == 1
     assert ShareRecord.objects.get(target=empty).outcome == "sent"
@@ -140,20 +141,23 @@ def test_a_custom_processor_calls_continuous_share_data_and_nothing_is_queued_tw
     assert (record.created_count, record.existing_count) == (9, 0)  # one batch: the union, each datum once
 
 
-def test_data_received_from_the_destination_are_not_sent_back(immediate, to_second, sharer, target):
+def test_data_that_came_from_the_destination_are_not_sent_back(immediate, to_second, sharer, target):
+    """"From there" is the id the destination gives at its own GET /api/, matched against the id the sender of
+    the data claimed; the name it sent (X-TOM-Name) plays no part."""
     share = create_persistent_share(sharer, target, "second")
     before = remote_count(to_second, target.name)
-    save_datums(target, photometry(3), origin="api", user=sharer, received_from="Second TOM")  # came from there
-    mine = photometry(2)
-    save_datums(target, mine, origin="manual")
+    second_id = uuid.UUID(to_second.get("api/")["id"])
+    save_datums(target, photometry(3), origin="api", user=sharer, received_from="Any name",
+                claimed_tom_id=second_id)  # came from there
+    save_datums(target, photometry(2), origin="manual")
     share.refresh_from_db()
-    assert (share.peer_name, share.skipped_count, share.sent_count) == ("Second TOM", 3, 2)
+    assert (share.peer_id, share.peer_name, share.skipped_count, share.sent_count) == (second_id, "Second TOM", 3, 2)
     assert remote_count(to_second, target.name) == before + 2
     assert ShareRecord.objects.filter(via="continuous").count() == 1  # nothing sent for the echo-only batch
 
-    # Now that its name is known, a batch from there is not even queued.
+    # Now that its id is known, a batch from there is not even queued.
     deliveries = Delivery.objects.count()
-    save_datums(target, photometry(4), origin="api", user=sharer, received_from="Second TOM")
+    save_datums(target, photometry(4), origin="api", user=sharer, claimed_tom_id=second_id)
     share.refresh_from_db()
     assert (Delivery.objects.count(), share.skipped_count) == (deliveries, 7)
 
@@ -169,10 +173,10 @@ def test_deliver_shares_sends_what_a_killed_worker_left_half_sent(immediate, to_
     with override_settings(TASKS=settings_tasks):  # queued, then the worker "dies" holding the claim
         save_datums(target, photometry(4), origin="manual")
     Delivery.objects.filter(share=share).update(status="sending", claim="dead-worker",
-                                                claimed_at=timezone.now() - delivery.CLAIM_TIMEOUT / 2)
+                                                claimed_at=timezone.now() - delivery.claim_timeout() / 2)
     call_command("deliver_shares")
     assert Delivery.objects.get(share=share).status == "sending"  # still within the dead worker's claim
-    Delivery.objects.filter(share=share).update(claimed_at=timezone.now() - delivery.CLAIM_TIMEOUT * 2)
+    Delivery.objects.filter(share=share).update(claimed_at=timezone.now() - delivery.claim_timeout() * 2)
     call_command("deliver_shares")
     assert Delivery.objects.get(share=share).status == "sent"
     assert remote_count(to_second, target.name) == before + 4

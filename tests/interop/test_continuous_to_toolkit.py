@@ -46,3 +46,15 @@ def test_new_data_flow_into_a_toolkit_peer_once_each(settings, toolkit_server, u
     assert set(Delivery.objects.filter(share=share).values_list("status", flat=True)) == {"sent"}
     share.refresh_from_db()
     assert (share.sent_count, share.last_error) == (25, "")
+
+    # A TOM Toolkit gives no id at /api/, so nothing is held back from it as an echo (sharing.echoes): what it
+    # already holds and gets again is answered "already exists" and stored once (the data a TOM Toolkit shared
+    # with us, sent back, are in that case).
+    assert share.peer_id is None
+    share.delete()
+    again = create_persistent_share(users["editor"], target, "toolkit", share_existing_data=True)
+    record = ShareRecord.objects.filter(via="continuous").order_by("id").last()
+    assert (record.outcome, record.created_count, record.existing_count) == ("sent", 0, 25)
+    assert toolkit_server.get("api/reduceddatums/", target__id=remote_id, limit=1)["count"] == 25
+    again.refresh_from_db()
+    assert (again.peer_id, again.skipped_count) == (None, 0)

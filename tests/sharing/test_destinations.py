@@ -60,3 +60,46 @@ def test_a_bad_base_url_is_a_problem_not_a_crash():
 def test_no_setting_means_no_destinations(settings):
     del settings.DATA_SHARING
     assert destinations() == {}
+
+
+def name_warnings() -> dict[str, str]:
+    return {m.id: m.msg for m in checks.run_checks(tags=["sharing"]) if m.id in ("sharing.W002", "sharing.W003")}
+
+
+def test_manage_py_check_warns_about_the_default_tom_name(settings):
+    settings.TOM_NAME = "TOM"
+    assert "TOM_NAME is still the default 'TOM'" in name_warnings()["sharing.W002"]
+    settings.TOM_NAME = "Our survey's TOM"
+    assert name_warnings() == {}
+
+
+@override_settings(DATA_SHARING=DOCUMENTED)
+def test_manage_py_check_warns_when_tom_name_is_a_destinations_name(settings):
+    settings.TOM_NAME = "peer"  # the key
+    assert "TOM_NAME 'peer' is also the name of the destination DATA_SHARING['peer'] (Peer)" in \
+        name_warnings()["sharing.W003"]
+    settings.TOM_NAME = "hermes"  # a display name, in any case
+    assert "DATA_SHARING['hermes']" in name_warnings()["sharing.W003"]
+    settings.TOM_NAME = "Local TOM"
+    assert name_warnings() == {}
+
+
+def test_manage_py_check_refuses_a_tom_id_that_is_not_a_uuid(settings):
+    settings.TOM_ID = "not-a-uuid"
+    errors = [m for m in checks.run_checks() if m.id == "tom.E001"]
+    assert len(errors) == 1 and "TOM_ID 'not-a-uuid' is not a UUID." in errors[0].msg
+    settings.TOM_ID = "6F9619FF-8B86-D011-B42D-00C04FC964FF"
+    assert not [m for m in checks.run_checks() if m.id == "tom.E001"]
+
+
+def test_tom_id_comes_from_the_setting_or_the_database(db, settings):
+    import uuid
+
+    from tom.identity import tom_id
+    from tom.models import TomIdentity
+
+    settings.TOM_ID = ""
+    made = tom_id()
+    assert uuid.UUID(made) and tom_id() == made and TomIdentity.objects.count() == 1
+    settings.TOM_ID = "6F9619FF-8B86-D011-B42D-00C04FC964FF"
+    assert tom_id() == "6f9619ff-8b86-d011-b42d-00c04fc964ff"

@@ -1,0 +1,69 @@
+"""Which data came from a destination (echoes, never sent back to it): decided here, by where they came from.
+
+A datum's :class:`~dataproducts.models.Ingest` says how it arrived. For one continuous share's destination
+D, :func:`echo_rule` is the whole decision:
+
+- **a TOM of ours**: D told us its id at ``GET /api/`` on its configured ``BASE_URL`` (learnt once per share,
+  ``PersistentShare.peer_id``). A datum is an echo when it came in through our API from a caller that claimed
+  that id (``X-TOM-Id``, recorded as ``Ingest.claimed_tom_id``): D sent it to us.
+- **a TOM Toolkit TOM**: it has no id at ``/api/``, so nothing is an echo by id; everything new is sent. What it
+  gave us and gets back is not stored twice there: a TOM Toolkit 3.x receiver checks a datum's target, type,
+  time and value (``ReducedDatum.validate_unique``) and answers a repeat ``200 already_exists``, counted as
+  "already there" (2.x answers 500, counted likewise).
+- **Hermes / HOPSKOTCH**: what came off an alert stream is not published back to it.
+
+Uploads and data entered by hand are always ours to send. Names never decide: two TOMs may both be called
+"TOM" (``TOM_NAME``, ``X-TOM-Name`` and ``source_name`` are for people), and with names, a TOM whose peer
+shared its name sent nothing at all.
+
+Why a claimed id is safe to act on: a claim only ever *removes* data from what we send, and only the data the
+claimer itself sent us (the ingest records the account that posted it too). A peer claiming to be D keeps
+its own submissions from reaching D, which it could do anyway by not sending them; it cannot stop our own
+uploads, another peer's data, or stream data from going anywhere. Likewise a destination that answers
+``GET /api/`` with another TOM's id only keeps that TOM's data from itself.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from dataproducts.models import Origin
+
+from .destinations import Destination, HermesDestination, TomDestination
+
+
+@dataclass(frozen=True)
+class EchoRule:
+    """An ingest that matches came from the destination: its datums are not sent there."""
+
+    origin: str
+    claimed_tom_id: uuid.UUID | None = None
+
+    def _fields(self) -> dict:
+        fields = {"origin": self.origin}
+        if self.claimed_tom_id is not None:
+            fields["claimed_tom_id"] = self.claimed_tom_id
+        return fields
+
+    def matches(self, ingest) -> bool:
+        """For one ingest (a batch just saved): whether all of it came from the destination."""
+        if ingest.origin != self.origin:
+            return False
+        if self.claimed_tom_id is None:
+            return True
+        return ingest.claimed_tom_id is not None and uuid.UUID(str(ingest.claimed_tom_id)) == self.claimed_tom_id
+
+    def q(self) -> Q:
+        """For datums in SQL: those whose ingest came from the destination."""
+        return Q(**{f"ingest__{name}": value for name, value in self._fields().items()})
+
+
+def echo_rule(dest: Destination | None, peer_id: uuid.UUID | None) -> EchoRule | None:
+    """What came from ``dest`` (``peer_id``: its id as it told us), or None when nothing counts as coming from it."""
+    if isinstance(dest, HermesDestination):
+        return EchoRule(Origin.STREAM)
+    if isinstance(dest, TomDestination) and peer_id is not None:
+        return EchoRule(Origin.API, uuid.UUID(str(peer_id)))
+    return None

@@ -1,0 +1,138 @@
+"""Who may share: one rule for one-off and continuous sharing, checked here and nowhere else.
+
+**May share a target** (:func:`may_share`): an active user who is a superuser or holds ``targets.change_target``
+or ``targets.share_target`` on it (per target, or globally, directly or through a group). It opens the Share
+page (every tab), the list share page's members, ``manage.py share --user`` and every continuous-sharing
+action. ``change_target`` is enough because that is what the TOM Toolkit's continuous-sharing documentation
+asks for; ``share_target`` lets an administrator grant sharing without editing.
+
+**Continuous sharing** adds the TOM Toolkit's model permissions (global, ``sharing.*_persistentshare``):
+
+==========================  =========================================================
+see shares                  ``view_persistentshare``, of targets the user may view
+create one                  may share the target + ``add_persistentshare``
+delete one                  may share the target + ``delete_persistentshare``
+"Retry now"                 may share the target + ``view_persistentshare``
+"Resume as me" (paused)     may share the target + ``add_persistentshare`` (the
+                            resumer becomes its owner, as if they created it)
+==========================  =========================================================
+
+**At delivery** the share's owner must still be active and still may share the target
+(:func:`owner_problem`); otherwise the share is paused, with the reason in words, and sends nothing until
+someone who may resume it does.
+
+Pages, the REST API, the template tags, the commands and the delivery worker all call these functions. A
+share of a target the user may not view does not exist for them (404); an action they may not take on a
+share or target they can see is a 403.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from targets.models import Target
+from tom.permissions import has_object_perm, object_for, object_view
+
+from .models import PersistentShare
+
+VIEW = "sharing.view_persistentshare"
+ADD = "sharing.add_persistentshare"
+DELETE = "sharing.delete_persistentshare"
+SHARE_NEEDS = "change or share permission on the target"
+
+
+def may(user, perm: str) -> bool:
+    """A global model permission of an active user."""
+    return bool(user is not None and user.is_active and user.has_perm(perm))
+
+
+def may_share(user, target: Target) -> bool:
+    """The rule (see the module's docstring): active, and superuser, ``change_target`` or ``share_target``."""
+    if user is None or not user.is_active:
+        return False
+    return has_object_perm(user, "change", target) or has_object_perm(user, "share", target)
+
+
+def shareable_targets(user) -> QuerySet:
+    """The targets ``user`` may share, filtered in SQL (:func:`may_share` for a whole list)."""
+    if user is None or not user.is_active:
+        return Target.objects.none()
+    return Target.objects.permitted(user, "change") | Target.objects.permitted(user, "share")
+
+
+def target_to_share(user, pk, action: str = "share") -> Target:
+    """The target ``pk`` if ``user`` may share it: 404 if they may not view it, 403 if they may only view it."""
+    target = object_for(user, Target.objects.all(), pk)
+    if not may_share(user, target):
+        raise PermissionDenied(f"You may not share {target.name}: that needs {SHARE_NEEDS}.")
+    return target
+
+
+def share_view():
+    """The decorator of every page that shares a target (declared as ``Access("target", "share")``)."""
+    return object_view("target", target_to_share, "share")
+
+
+def shares_visible_to(user, target: Target | None = None) -> QuerySet:
+    """Shares of targets the user may view, if they may view shares at all; with their target and owner."""
+    if not may(user, VIEW):
+        return PersistentShare.objects.none()
+    shares = PersistentShare.objects.filter(target__in=Target.objects.visible_to(user).values("pk"))
+    if target is not None:
+        shares = shares.filter(target=target)
+    return shares.select_related("target", "user")
+
+
+def can_create(user, target: Target) -> bool:
+    return may(user, ADD) and may_share(user, target)
+
+
+def can_delete(user, share: PersistentShare) -> bool:
+    return may(user, DELETE) and may_share(user, share.target)
+
+
+def can_retry(user, share: PersistentShare) -> bool:
+    return may(user, VIEW) and may_share(user, share.target)
+
+
+def can_resume(user, share: PersistentShare) -> bool:
+    return share.paused and may(user, ADD) and may_share(user, share.target)
+
+
+ACTIONS = {"view": lambda user, share: True, "delete": can_delete, "retry": can_retry, "resume": can_resume}
+
+
+def share_for(user, pk, action: str = "view", target: Target | None = None) -> PersistentShare:
+    """The share ``pk`` (of ``target``, if given) if ``user`` may ``action`` it: 404 unseen, 403 not allowed."""
+    share = get_object_or_404(shares_visible_to(user, target), pk=pk)
+    if not ACTIONS[action](user, share):
+        needs = {"delete": f"{DELETE} and {SHARE_NEEDS}", "retry": f"{VIEW} and {SHARE_NEEDS}",
+                 "resume": f"a paused share, {ADD} and {SHARE_NEEDS}"}[action]
+        raise PermissionDenied(f"You may not {action} this continuous share (that needs {needs}).")
+    return share
+
+
+def mark_abilities(user, shares: list[PersistentShare]) -> None:
+    """Set ``may_retry`` / ``may_delete`` / ``may_resume`` on each share the user sees (one query for them all)."""
+    shareable = set(shareable_targets(user).filter(pk__in={s.target_id for s in shares})
+                    .values_list("pk", flat=True)) if shares else set()
+    view, delete, add = may(user, VIEW), may(user, DELETE), may(user, ADD)
+    for share in shares:
+        allowed = share.target_id in shareable
+        share.may_retry = allowed and view
+        share.may_delete = allowed and delete
+        share.may_resume = allowed and add and share.paused
+
+
+def owner_problem(share: PersistentShare) -> str:
+    """Why the share may not deliver in its owner's name now ("" if it may), in words for its table row."""
+    owner = share.user
+    if owner is None:
+        return "it has no owner (it was set up without one, or its owner was deleted)"
+    name = owner.get_username()
+    if not owner.is_active:
+        return f"its owner {name} was deactivated"
+    if not may_share(owner, share.target):
+        return f"its owner {name} may no longer share {share.target.name}"
+    return ""
