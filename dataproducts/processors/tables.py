@@ -11,6 +11,7 @@ from astropy.table import Table
 from ..services import ProcessingError
 from .bounds import FileShape, read_as_fits
 from .limits import over_limit
+from .textshape import text_format
 
 
 @contextmanager
@@ -34,15 +35,14 @@ def read_table(path: str, shape: FileShape) -> Table:
     FITS is recognised by content (a file named as FITS must be FITS). Guessed text is read with the double quote as its quote character,
     as ``textshape`` measured it.
     """
-    name = path.lower()
     fits = read_as_fits(path, shape)
     with warnings.catch_warnings(), astropy_errors("cannot be read as a table"):
         warnings.simplefilter("ignore")
         if fits:
             table = Table.read(path, format="fits")
-        elif name.endswith(".ecsv"):
+        elif text_format(path) == "ecsv":
             table = Table.read(path, format="ascii.ecsv")
-        elif name.endswith(".csv"):
+        elif text_format(path) == "csv":
             table = Table.read(path, format="ascii.csv", fast_reader={"exponent_style": "E"})
         else:
             table = Table.read(path, format="ascii", guess=True, quotechar='"')

@@ -15,8 +15,12 @@ import io
 import lzma
 import os
 import resource
+import signal
 import stat
 import struct
+import subprocess
+import sys
+import time
 import zipfile
 from contextlib import contextmanager
 from functools import lru_cache
@@ -32,6 +36,7 @@ from django.urls import reverse
 
 from dataproducts.models import DataProduct, ReducedDatum
 from tests.api.conftest import basic
+from tests.servers import ROOT
 from tom.auth import verified
 
 HTMX = {"HX-Request": "true"}
@@ -267,7 +272,7 @@ def test_compressed_files_within_the_limits_are_read(target, settings):
 @pytest.mark.parametrize("setting,value,content,words", [
     ("DATA_PRODUCT_MAX_TABLE_ROWS", 100, b"mjd,filter,magnitude\n" + b"60400.5,g,18.5\n" * 101,
      "the table has 101 rows; this TOM accepts at most 100 (DATA_PRODUCT_MAX_TABLE_ROWS)"),
-    ("DATA_PRODUCT_MAX_TABLE_CELLS", 300, b"mjd,filter,magnitude\n" + b"60400.5,g,18.5\n" * 100,
+    ("DATA_PRODUCT_MAX_TABLE_CELLS", 300, b"mjd,filter,magnitude\n" + b"60400.5,g,18.5\n" * 101,
      "the table has 303 values (101 rows × 3); this TOM accepts at most 300 (DATA_PRODUCT_MAX_TABLE_CELLS)"),
     ("DATA_PRODUCT_MAX_TABLE_BYTES", 1000, b"mjd,filter,magnitude\n" + b"60400.5,g,18.5\n" * 100,
      "(DATA_PRODUCT_MAX_TABLE_BYTES)"),
@@ -275,6 +280,23 @@ def test_compressed_files_within_the_limits_are_read(target, settings):
 def test_text_table_limits(target, settings, setting, value, content, words):
     setattr(settings, setting, value)
     assert_refused_whole(api_upload(target, "lc.csv", content, "photometry"), words, api=True)
+
+
+def test_a_table_at_every_limit_is_read(target, settings):
+    settings.DATA_PRODUCT_MAX_TABLE_ROWS = 100
+    settings.DATA_PRODUCT_MAX_TABLE_CELLS = 300
+    # 101 records (the header line is measured too) × the widest value of each column: "60400.0", "filter", "magnitude"
+    settings.DATA_PRODUCT_MAX_TABLE_BYTES = 101 * (7 + 6 + 9)
+    content = b"mjd,filter,magnitude\n" + b"".join(b"%.1f,g,18.5\n" % (60400 + n / 10) for n in range(100))
+    response = api_upload(target, "lc.csv", content, "photometry")
+    assert response.status_code == 201 and response.json()["reduced_datums"] == 100, response.json()
+
+
+def test_a_spectrum_at_the_point_limit_is_read(target, settings):
+    settings.SPECTRUM_MAX_POINTS = 200
+    content = b"# DATE-OBS: 2024-04-05\nwavelength flux\n" + b"".join(b"%d 1.0\n" % (5000 + n) for n in range(200))
+    assert api_upload(target, "spectrum.txt", content, "spectroscopy").status_code == 201
+    assert len(ReducedDatum.objects.get().value["wavelength"]) == 200
 
 
 def test_quoted_values_and_values_over_several_lines_are_measured_whole(target, settings):
@@ -449,3 +471,65 @@ def test_uploaded_files_and_their_directories_are_not_world_readable(target):
     [path] = media_files()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
     assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o750
+
+
+# 1. A killed run leaves no file behind for long -----------------------------------------------------------
+
+STUCK_UPLOAD = r'''
+import sys, time
+import django
+django.setup()
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from dataproducts.processors import DataProcessor
+from dataproducts.services import upload_data_product
+from targets.models import Target
+
+class Stuck(DataProcessor):
+    """Stands for a processor the kernel kills: it says where its file is, then waits to be killed."""
+    def process(self, data_product):
+        with open(sys.argv[1], "w") as marker:
+            marker.write(data_product.data.name)
+        time.sleep(600)
+
+settings.DATA_PROCESSORS = {"photometry": "__main__.Stuck"}
+target = Target.objects.create(name="Killed mid-run", ra=1.0, dec=1.0)
+upload_data_product(target, SimpleUploadedFile("lc.csv", b"mjd,filter,magnitude\n60400,g,18\n"), "photometry")
+'''
+
+
+def test_a_run_killed_mid_processing_leaves_a_file_the_sweep_removes(tmp_path):
+    """A real process, SIGKILLed while its processor runs: no clean-up code of ours can run then."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "MEDIA_ROOT")}
+    env.update({"TOM_DATA_DIR": str(tmp_path / "tom"), "DJANGO_SETTINGS_MODULE": "tom.settings",
+                "SECRET_KEY": "sweep-test-" + os.urandom(8).hex(), "LOG_LEVEL": "WARNING"})
+
+    def manage(*args: str) -> str:
+        return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True,
+                              capture_output=True, text=True, timeout=300).stdout
+
+    manage("migrate", "-v0")
+    marker = tmp_path / "processing"
+    process = subprocess.Popen([sys.executable, "-c", STUCK_UPLOAD, str(marker)], env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120  # a wait for the child, not a measurement
+        while not marker.exists() or not marker.read_text():
+            assert process.poll() is None, "the upload process ended before its processor ran"
+            assert time.monotonic() < deadline, "the upload never reached its processor"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
+    name = marker.read_text()
+    left = tmp_path / "tom" / "media" / name
+    assert left.exists()  # written before processing; its row was never committed
+    count = "from dataproducts.models import DataProduct; print(DataProduct.objects.count())"
+    assert manage("shell", "-v0", "-c", count).strip() == "0"
+    assert manage("sweep_orphaned_files").splitlines() == ["0 orphaned file(s) deleted."]  # within the grace period
+    assert left.exists()
+    assert manage("sweep_orphaned_files", "--older-than", "0").splitlines() == [
+        f"deleted {name}", "1 orphaned file(s) deleted."]
+    assert not left.exists()
