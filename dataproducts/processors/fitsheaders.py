@@ -30,6 +30,10 @@ BINARY_FORM = re.compile(r"^\s*(\d*)\s*([LXBIJKAEDCMPQ])\s*([LXBIJKAEDCM]?)")
 ASCII_FORM = re.compile(r"^\s*[AIFED]\s*(\d+)")
 FORM_BYTES = {"L": 1, "B": 1, "I": 2, "J": 4, "K": 8, "A": 1, "E": 4, "D": 8, "C": 8, "M": 16, "P": 8, "Q": 16}
 INTEGER = re.compile(r"^[+-]?\d+$")
+# HCOMPRESS_1's decoder (cfitsio's, in astropy) writes as many pixels as the tile's own stream says, into a
+# buffer the size of the tile: a stream claiming 4000 × 4000 in a 16 × 16 tile killed Python with SIGSEGV
+# here, and 11 of 60 random byte changes to a valid file did too (RICE_1, GZIP_1, PLIO_1: none of 60).
+UNSAFE_CODECS = {"HCOMPRESS_1"}
 
 
 @dataclass
@@ -199,6 +203,11 @@ def _check(hdu: Hdu, data_bytes: int, limits: Limits) -> None:
             raise over_limit(f"{where} declares a table of {cells:,} values ({hdu.rows:,} rows × "
                              f"{sum(hdu.columns.values()):,})", limits.table_cells, "DATA_PRODUCT_MAX_TABLE_CELLS")
     if hdu.kind == "compressed image":
+        codec = str(hdu.cards.get("ZCMPTYPE", "")).strip().upper()
+        if codec in UNSAFE_CODECS:
+            raise ProcessingError(f"{where} is tile-compressed with {codec}, which this TOM does not decompress "
+                                  "(astropy's decoder trusts the sizes inside each tile: a damaged or hostile tile "
+                                  "crashes it); send it uncompressed or with RICE_1 or GZIP_1.")
         tile = prod(_count(hdu.cards, f"ZTILE{n}", hdu.index, default=hdu.shape[n - 1] if n == 1 else 1)
                     for n in range(1, len(hdu.shape) + 1))
         if tile > limits.pixels:

@@ -36,7 +36,7 @@ from django.urls import reverse
 
 from dataproducts.models import DataProduct, ReducedDatum
 from tests.api.conftest import basic
-from tests.servers import ROOT
+from tests.servers import ROOT, start_our_tom
 from tom.auth import verified
 
 HTMX = {"HX-Request": "true"}
@@ -533,3 +533,45 @@ def test_a_run_killed_mid_processing_leaves_a_file_the_sweep_removes(tmp_path):
     assert manage("sweep_orphaned_files", "--older-than", "0").splitlines() == [
         f"deleted {name}", "1 orphaned file(s) deleted."]
     assert not left.exists()
+
+
+# 12. A tile whose decoder would crash the process --------------------------------------------------------
+
+def hcompress_image(nx_ny: tuple[int, int] | None = None) -> bytes:
+    """A valid HCOMPRESS_1 tile-compressed 64 × 64 image; with ``nx_ny``, its first tile's stream claims that size."""
+    image = (np.arange(64 * 64).reshape(64, 64) % 1000).astype(np.int32)
+    hdu = fits.CompImageHDU(image, compression_type="HCOMPRESS_1", tile_shape=(16, 16))
+    hdu.header.update(dict(SPECTRUM_CARDS))
+    raw = bytearray(fits_bytes([fits.PrimaryHDU(), hdu]))
+    if nx_ny:
+        with fits.open(io.BytesIO(bytes(raw)), disable_image_compression=True) as hdus:
+            start, header = hdus[1]._data_offset, hdus[1].header
+        count, offset = struct.unpack_from(">ii", raw, start)
+        tile = start + header["NAXIS1"] * header["NAXIS2"] + offset
+        assert raw[tile:tile + 2] == b"\xdd\x99"  # HCOMPRESS's magic, then nx and ny
+        raw[tile + 2:tile + 10] = struct.pack(">ii", *nx_ny)
+    return bytes(raw)
+
+
+@pytest.fixture(scope="module")
+def our_tom(tmp_path_factory):
+    server = start_our_tom(tmp_path_factory.mktemp("uploads-tom"), "Upload TOM", "uploads-peer-pw-1")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_tile_that_would_crash_the_decoder_is_refused_by_a_real_server(our_tom):
+    """Through gunicorn, so that a regression kills a worker (SIGSEGV) rather than this test run."""
+    created = our_tom.api.post(our_tom.url + "api/targets/", json={"name": "HCOMPRESS target", "ra": 1.0, "dec": 1.0},
+                               timeout=30)
+    assert created.status_code == 201, created.text
+    for content in (hcompress_image((4000, 4000)), hcompress_image()):
+        response = our_tom.api.post(our_tom.url + "api/dataproducts/", timeout=60, data={
+            "target": str(created.json()["id"]), "data_product_type": "spectroscopy"},
+            files={"file": ("spectrum.fz", content)})
+        assert response.status_code == 400, response.text
+        assert "HDU 1 is tile-compressed with HCOMPRESS_1, which this TOM does not decompress" in \
+            response.json()["data"][0]
+    assert our_tom.get("api/dataproducts/")["count"] == 0
