@@ -17,7 +17,7 @@ from math import prod
 
 from ..services import ProcessingError
 from .compressed import CountedStream
-from .limits import Limits, over_limit
+from .limits import MAX_COLUMNS, Limits, over_limit
 
 BLOCK = 2880
 CARD = 80
@@ -156,7 +156,7 @@ def _describe(index: int, cards: dict) -> tuple[Hdu, int]:
     if xtension not in ("BINTABLE", "TABLE") or naxis != 2:
         return Hdu(index, "other", cards), data_bytes
     binary = xtension == "BINTABLE"
-    tfields = _count(cards, "TFIELDS", index, maximum=999)
+    tfields = _count(cards, "TFIELDS", index, maximum=MAX_COLUMNS)
     columns, row_bytes = {}, 0
     for n in range(1, tfields + 1):
         name = str(cards.get(f"TTYPE{n}") or f"col{n}").strip()

@@ -32,8 +32,8 @@ def astropy_errors(what: str) -> Iterator[None]:
 def read_table(path: str, shape: FileShape) -> Table:
     """CSV, ECSV, FITS tables, or any delimited text astropy can guess; ``shape`` is ``bounds.inspect``'s.
 
-    FITS is recognised by content (a file named as FITS must be FITS). Guessed text is read with the double quote as its quote character,
-    as ``textshape`` measured it.
+    FITS is recognised by content (a file named as FITS must be FITS). Guessed text is read with the
+    double quote as its only quote character, as ``textshape`` measured it.
     """
     fits = read_as_fits(path, shape)
     with warnings.catch_warnings(), astropy_errors("cannot be read as a table"):

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..services import ProcessingError
 from .compressed import CHUNK, decompressed
-from .limits import Limits, over_limit
+from .limits import MAX_COLUMNS, Limits, over_limit
 
 HEAD = 64 * 1024
 CANDIDATES = (",", "\t", "|", "&")
@@ -57,6 +57,8 @@ def scan_text(path: str, limits: Limits) -> tuple[int, int, int]:
         split_rows, split_columns, split_width = _split(path, delimiter, limits)
         rows, columns, width = max(rows, split_rows), max(columns, split_columns), max(width, split_width)
     data_rows = max(rows - 1, 0)  # the header line is a record too
+    if columns > MAX_COLUMNS:
+        raise ProcessingError(f"a row holds {columns:,} values; a table may have at most {MAX_COLUMNS} columns.")
     if data_rows > limits.table_rows:
         raise over_limit(f"the table has {data_rows:,} rows", limits.table_rows, "DATA_PRODUCT_MAX_TABLE_ROWS")
     if data_rows * columns > limits.table_cells:
@@ -114,6 +116,8 @@ def _split(path: str, delimiter: str, limits: Limits) -> tuple[int, int, int]:
             while raw := list(islice(reader, BATCH)):
                 batch = [record for record in raw if _is_row(record)]
                 records += len(batch)
+                if max(map(len, batch), default=0) > MAX_COLUMNS:
+                    return records, max(map(len, batch)), sum(widths)  # refused by the caller; no need to go on
                 for index, column in enumerate(zip_longest(*batch, fillvalue="")):
                     widest = max(map(len, column))
                     if index == len(widths):

@@ -314,6 +314,12 @@ def test_a_value_longer_than_any_table_holds_is_refused(target):
                          "line 2: a value is longer than 131,072 characters.", api=True)
 
 
+def test_a_table_of_more_columns_than_fits_allows_is_refused(target):
+    content = ",".join(f"c{n}" for n in range(100_000)).encode() + b"\n" + b"1," * 99_999 + b"1\n"
+    assert_refused_whole(api_upload(target, "wide.csv", content, "photometry"),
+                         "a row holds 100,000 values; a table may have at most 999 columns.", api=True)
+
+
 def test_binary_that_is_not_fits_is_refused_as_such(target):
     assert_refused_whole(api_upload(target, "lc.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "photometry"),
                          "is neither FITS nor a text table (it holds NUL bytes).", api=True)
@@ -385,7 +391,27 @@ def _header_card(keyword: str, value: str) -> bytes:
     return text.ljust(2880).encode("ascii") + b"\0" * 2880
 
 
+def _endless_header() -> bytes:
+    cards = "".join(f"{k:<8}= {v:>20}".ljust(80) for k, v in (("SIMPLE", "T"), ("BITPIX", "8"), ("NAXIS", "0")))
+    return (cards + ("HISTORY " + "x" * 72) * (36 * 1001)).encode("ascii")
+
+
+def _many_hdus() -> bytes:
+    extension = header_bytes(("XTENSION", "IMAGE"), ("BITPIX", 8), ("NAXIS", 0), ("PCOUNT", 0), ("GCOUNT", 1))
+    return header_bytes(*EMPTY_PRIMARY) + extension * 1000
+
+
+def _random_groups() -> bytes:
+    return header_bytes(("SIMPLE", True), ("BITPIX", -32), ("NAXIS", 2), ("NAXIS1", 0), ("NAXIS2", 100),
+                        ("GROUPS", True), ("PCOUNT", 0), ("GCOUNT", 1_000_000_000))
+
+
 MALFORMED_FITS = {
+    "endless-header": (_endless_header, "HDU 0: the header has no END card in its first 36,000 cards."),
+    "1001-hdus": (_many_hdus, "has more than 1,000 HDUs."),
+    "random-groups": (_random_groups, "HDU 0 declares an image of 100,000,000,000 pixels"),
+    "1000-columns": (lambda: table_header(1, ("wavelength", "B"), width=1, TFIELDS=1000) + b"\0" * 2880,
+                     "TFIELDS = 1000 is not a valid FITS count"),
     "truncated-data": (_truncated_image, "HDU 0 declares 4,000 bytes of data but the file ends 100 bytes into them"),
     "no-end-card": (lambda: image_header(10)[:2000], "the header is cut short"),
     "bitpix-7": (lambda: _header_card("BITPIX", "7"), "BITPIX = 7 is not a FITS data type"),
