@@ -59,17 +59,17 @@ def walk_fits(head: bytes, stream: CountedStream, limits: Limits) -> list[Hdu]:
     hdus: list[Hdu] = []
     while True:
         index = len(hdus)
-        if index >= MAX_HDUS:
-            raise ProcessingError(f"has more than {MAX_HDUS:,} HDUs.")
         cards = _read_header(stream, head if index == 0 else b"", index)
         if cards is None:
             return hdus
+        if index >= MAX_HDUS:
+            raise ProcessingError(f"has more than {MAX_HDUS:,} HDUs.")
         hdu, data_bytes = _describe(index, cards)
         _check(hdu, data_bytes, limits)
         if hdu.kind == "compressed image" and _has_gzip_tiles(hdu):
             data = stream.read_exactly(data_bytes)
             _truncated(index, data_bytes, len(data))
-            _check_gzip_tiles(hdu, data, limits)
+            _check_gzip_tiles(hdu, data)
         else:
             _truncated(index, data_bytes, stream.skip(data_bytes))
         stream.skip(-data_bytes % BLOCK)  # the padding; astropy forgives a file that lacks it, and so do we
@@ -231,7 +231,7 @@ def _has_gzip_tiles(hdu: Hdu) -> bool:
         "COMPRESSED_DATA" in hdu.columns and str(hdu.cards.get("ZCMPTYPE", "")).strip().upper().startswith("GZIP"))
 
 
-def _check_gzip_tiles(hdu: Hdu, data: bytes, limits: Limits) -> None:
+def _check_gzip_tiles(hdu: Hdu, data: bytes) -> None:
     cards, index = hdu.cards, hdu.index
     width, rows = cards["NAXIS1"], hdu.rows
     heap = data[_count(cards, "THEAP", index, default=width * rows):]

@@ -2,7 +2,7 @@
 
 Rows and bytes are not enough. astropy keeps a text column as a fixed-width array as wide as its
 longest value, so one 10,000-character value in a column of 100,000 rows costs 100,000 × 10,000 × 4
-bytes (1.6 MB of CSV took 7.7 GB here). What it will take is rows × the sum over columns of each
+bytes (1.1 MB of CSV took 7.7 GB here). What it will take is rows × the sum over columns of each
 column's widest value, and that needs the values split as astropy splits them.
 
 The ``csv`` module splits the way astropy's tokenizer does (a quote is special only at the start of a
