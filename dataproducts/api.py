@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from ninja import File, Form, Router, Status
@@ -26,7 +25,7 @@ from tom.gcpause import gc_paused
 from .datums import DatumError, fingerprint, parse_datum
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
 from .permissions import data_product_for
-from .services import delete_data_product, save_datums, upload_data_product
+from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
 
 datums_router = Router(tags=["reduceddatums"])
 products_router = Router(tags=["dataproducts"])
@@ -223,8 +222,7 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
                    data_product_type: Form[str] = "", product_id: Form[str] = "", extra_data: Form[str] = ""):
     if file is None:
         raise ValidationError({"file": ["No file was submitted (send it in the part named 'file')."]})
-    if file.size > settings.DATA_PRODUCT_MAX_BYTES:
-        raise ValidationError({"file": [f"The file is larger than {settings.DATA_PRODUCT_MAX_BYTES // 2**20} MiB."]})
+    check_upload_size(file)
     if data_product_type not in data_product_types():
         raise ValidationError({"data_product_type": [
             "Not a valid data_product_type. Valid data_product_types are: " + ", ".join(data_product_types()) + "."]})

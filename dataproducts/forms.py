@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from .datums import DatumError, parse_timestamp
 from .models import data_product_types
 from .processors.times import mjd_to_datetimes
+from .services import check_upload_size
 
 
 class UploadForm(forms.Form):
@@ -18,6 +19,15 @@ class UploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["data_product_type"].choices = list(data_product_types().items())
+
+    def clean_file(self):
+        """The same size limit as the API, before the view saves or reads anything."""
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload_size(upload)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["file"]) from None
+        return upload
 
 
 class PhotometryPointForm(forms.Form):

@@ -229,6 +229,15 @@ class ProcessingError(ValueError):
     """A file its processor cannot read; the message names the row or column."""
 
 
+def check_upload_size(upload) -> None:
+    """Refuse a file over ``DATA_PRODUCT_MAX_BYTES`` before anything reads it (the form, the API, any caller)."""
+    limit = settings.DATA_PRODUCT_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        size = "of unknown size" if upload.size is None else f"{upload.size:,} bytes"
+        raise ValidationError({"file": [f"The file is {size}; this TOM accepts files of at most {limit:,} bytes "
+                                        "(DATA_PRODUCT_MAX_BYTES)."]})
+
+
 def sha256_of(upload) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -249,11 +258,16 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                         claimed_tom_id: uuid.UUID | None = None, default_source: str = "") -> UploadResult:
     """Keep the file, run its processor, store its datums: all of it, or nothing (not even the file).
 
+    A file over ``DATA_PRODUCT_MAX_BYTES`` is refused before it is read or saved; the processor checks
+    what the file declares before reading its data (``processors.bounds``). A run killed outright
+    (out of memory, a worker timeout) cannot delete its file: ``manage.py sweep_orphaned_files`` does.
+
     The same file uploaded again for the same target (same SHA-256), or a known
     ``product_id``, returns the existing product and creates nothing.
     """
     from .processors import run_processor
 
+    check_upload_size(upload)
     if data_product_type not in data_product_types():
         raise ValidationError({"data_product_type": "Unknown type %r; choose one of: %s." % (
             data_product_type, ", ".join(data_product_types()))})

@@ -193,6 +193,7 @@ TARGET_LIST_PAGE_SIZE = int(os.environ.get("TARGET_LIST_PAGE_SIZE", "25"))
 # view costs more than the page itself, so beyond this the page says "1000+".
 TARGET_LIST_COUNT_LIMIT = int(os.environ.get("TARGET_LIST_COUNT_LIMIT", "1000"))
 TARGET_IMPORT_MAX_ROWS = int(os.environ.get("TARGET_IMPORT_MAX_ROWS", "50000"))
+TARGET_IMPORT_MAX_BYTES = int(os.environ.get("TARGET_IMPORT_MAX_BYTES", 32 * 1024 * 1024))
 
 # Data products: the TOM Toolkit's setting names and shapes.
 DATA_PRODUCT_TYPES = {
@@ -206,6 +207,18 @@ DATA_PROCESSORS = {
     "spectroscopy": "dataproducts.processors.spectroscopy.SpectroscopyProcessor",
 }
 DATA_PRODUCT_MAX_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_BYTES", 200 * 1024 * 1024))
+# What a processed file may make this TOM read, checked from its headers before its data (README
+# "Upload limits"): compressed content, image pixels, table rows, values and bytes (rows × widest row),
+# and the points of one spectrum. A real observatory file is far below each.
+DATA_PRODUCT_MAX_DECOMPRESSED_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_DECOMPRESSED_BYTES", DATA_PRODUCT_MAX_BYTES))
+DATA_PRODUCT_MAX_PIXELS = int(os.environ.get("DATA_PRODUCT_MAX_PIXELS", 50_000_000))
+DATA_PRODUCT_MAX_TABLE_ROWS = int(os.environ.get("DATA_PRODUCT_MAX_TABLE_ROWS", 500_000))
+DATA_PRODUCT_MAX_TABLE_CELLS = int(os.environ.get("DATA_PRODUCT_MAX_TABLE_CELLS", 5_000_000))
+DATA_PRODUCT_MAX_TABLE_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_TABLE_BYTES", 64 * 1024 * 1024))
+SPECTRUM_MAX_POINTS = int(os.environ.get("SPECTRUM_MAX_POINTS", 500_000))
+# Uploaded files are readable by this TOM's user and group only (not world-readable on a shared machine).
+FILE_UPLOAD_PERMISSIONS = int(os.environ.get("FILE_UPLOAD_PERMISSIONS", "640"), 8)
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = int(os.environ.get("FILE_UPLOAD_DIRECTORY_PERMISSIONS", "750"), 8)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024  # request bodies other than files (a bulk datum POST)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Light curves with more points than this are drawn with WebGL (scattergl).

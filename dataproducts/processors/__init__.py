@@ -5,6 +5,9 @@ path, as in the TOM Toolkit. A processor returns canonical datum dicts, or
 for large files ``DatumColumns`` (see ``dataproducts.datums``), and raises ``ProcessingError`` naming the row or
 column it could not read. Types without a processor (plain FITS files,
 images) are kept as files only.
+
+No processor reads a file before ``bounds.inspect`` has checked what it declares against this TOM's
+limits: ours call it themselves (they use what it learns), any other one gets it called first.
 """
 from __future__ import annotations
 
@@ -12,10 +15,14 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from ..services import ProcessingError
+from .bounds import inspect
 
 
 class DataProcessor:
     """Base class: one method to implement."""
+
+    #: True when ``process`` calls ``bounds.inspect`` itself; otherwise ``run_processor`` calls it first.
+    inspects_file = False
 
     def process(self, data_product):
         """Datum dicts or ``DatumColumns`` for ``data_product``; raise ``ProcessingError`` to refuse the file."""
@@ -30,7 +37,12 @@ def processor_for(data_product_type: str) -> DataProcessor:
 
 
 def run_processor(data_product):
-    return processor_for(data_product.data_product_type).process(data_product)
+    processor = processor_for(data_product.data_product_type)
+    if type(processor) is DataProcessor:
+        return []  # kept as a file only: nothing reads it
+    if not getattr(processor, "inspects_file", False):
+        inspect(data_product.data.path)
+    return processor.process(data_product)
 
 
 __all__ = ["DataProcessor", "ProcessingError", "processor_for", "run_processor"]

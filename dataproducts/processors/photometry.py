@@ -8,6 +8,7 @@ import numpy as np
 from ..datums import PHOTOMETRY_KEYS, DatumColumns
 from ..services import ProcessingError
 from . import DataProcessor
+from .bounds import inspect
 from .tables import find_column, float_column, read_table, text_column
 from .times import TIME_NAMES, column_to_mjd, mjd_to_times
 
@@ -29,8 +30,11 @@ FLOATS = ("brightness", "brightness_error", "limit", "exposure_time")
 class PhotometryProcessor(DataProcessor):
     """One datum per row. A row with no brightness but a limit is a non-detection; one with neither is an error."""
 
+    inspects_file = True
+
     def process(self, data_product) -> DatumColumns:
-        table = read_table(data_product.data.path)
+        path = data_product.data.path
+        table = read_table(path, inspect(path))
         if len(table) == 0:
             raise ProcessingError("the table has no rows.")
         time_column = find_column(table, TIME_NAMES)

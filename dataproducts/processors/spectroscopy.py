@@ -7,6 +7,7 @@ a comment line such as ``# DATE-OBS: 2024-05-01T03:04:05``.
 """
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from datetime import timezone
@@ -14,11 +15,16 @@ from datetime import timezone
 import numpy as np
 from astropy import units as u
 from astropy.io import fits
+from astropy.table import Table
 from astropy.time import Time
 
 from ..services import ProcessingError
 from . import DataProcessor
-from .tables import find_column, float_column, read_table
+from .bounds import FileShape, inspect, read_as_fits
+from .compressed import decompressed
+from .fitsheaders import Hdu
+from .limits import Limits, check_spectrum_points
+from .tables import astropy_errors, find_column, float_column, read_table
 
 WAVELENGTH_NAMES = ("wavelength", "wave", "lambda", "wl", "wavelength_air", "loglam")
 FLUX_NAMES = ("flux", "f_lambda", "flam", "fnu", "counts", "f")
@@ -54,11 +60,12 @@ def _date(value) -> "datetime":  # noqa: F821
     return moment.to_datetime(timezone=timezone.utc)
 
 
-def _finite_lists(wavelength: np.ndarray, flux: np.ndarray, error: np.ndarray | None) -> dict:
+def _finite_lists(wavelength: np.ndarray, flux: np.ndarray, error: np.ndarray | None, limits: Limits) -> dict:
     if wavelength.size == 0:
         raise ProcessingError("the spectrum has no points.")
     if wavelength.shape != flux.shape:
         raise ProcessingError(f"{wavelength.size} wavelengths but {flux.size} fluxes.")
+    check_spectrum_points(wavelength.size, limits)
     keep = np.isfinite(wavelength) & np.isfinite(flux)
     if not keep.any():
         raise ProcessingError("no point has both a wavelength and a flux.")
@@ -69,28 +76,31 @@ def _finite_lists(wavelength: np.ndarray, flux: np.ndarray, error: np.ndarray | 
 
 
 class SpectroscopyProcessor(DataProcessor):
+    inspects_file = True
+
     def process(self, data_product) -> list[dict]:
         path = data_product.data.path
-        name = path.lower()
-        if name.endswith((".fits", ".fit", ".fts", ".fits.gz", ".fz")):
-            datum = self._fits(path)
-        else:
-            datum = self._text(path)
-        return [datum]
+        shape = inspect(path)
+        return [self._fits(path, shape) if read_as_fits(path, shape) else self._text(path, shape)]
 
-    def _fits(self, path: str) -> dict:
-        try:
-            hdus = fits.open(path, memmap=False)
-        except (OSError, ValueError) as exc:
-            raise ProcessingError(f"is not a readable FITS file ({exc}).") from None
-        with hdus:
-            header = hdus[0].header
-            for hdu in hdus:
-                if isinstance(hdu, fits.BinTableHDU):
-                    return self._fits_table(hdu, header)
-                if hdu.data is not None and getattr(hdu, "is_image", False):
-                    return self._fits_image(hdu)
-        raise ProcessingError("holds neither a 1-D spectrum image nor a binary table.")
+    def _fits(self, path: str, shape: FileShape) -> dict:
+        """The first binary table or image with data, as before; its points are counted from its header first,
+        and of an image only the first spectrum (row) is read, not the whole array."""
+        chosen = next((h for h in shape.hdus if _is_binary_table(h) or (h.kind in ("image", "compressed image")
+                                                                         and h.pixels)), None)
+        if chosen is None:
+            raise ProcessingError("holds neither a 1-D spectrum image nor a binary table.")
+        if chosen.kind == "table":
+            wave = next((c for c in chosen.columns if c.lower().strip() in WAVELENGTH_NAMES), None)
+            per_row = chosen.columns[wave] if wave else max(chosen.columns.values(), default=0)
+            check_spectrum_points(chosen.rows * per_row, shape.limits, f"HDU {chosen.index}: the spectrum has")
+        else:
+            check_spectrum_points(chosen.shape[0], shape.limits, f"HDU {chosen.index}: each spectrum has")
+        with astropy_errors("is not a readable FITS file"), fits.open(path, memmap=False, lazy_load_hdus=True) as hdus:
+            hdu = hdus[chosen.index]
+            if chosen.kind == "table":
+                return self._fits_table(hdu, hdus[0].header, shape.limits)
+            return self._fits_image(hdu, shape.limits)
 
     def _meta(self, header, fallback=None) -> dict:
         fallback = fallback or {}
@@ -103,11 +113,10 @@ class SpectroscopyProcessor(DataProcessor):
             "instrument": str(header.get("INSTRUME") or fallback.get("INSTRUME") or "").strip()[:255],
         }
 
-    def _fits_image(self, hdu) -> dict:
-        data = np.asarray(hdu.data, dtype=float)
-        while data.ndim > 1:  # IRAF multispec-style cubes: the first spectrum
-            data = data[0]
+    def _fits_image(self, hdu, limits: Limits) -> dict:
         header = hdu.header
+        first = (0,) * (header.get("NAXIS", 1) - 1)  # IRAF multispec-style cubes: the first spectrum
+        data = np.asarray(hdu.section[first + (slice(None),)], dtype=float).ravel()
         crval = header.get("CRVAL1")
         step = header.get("CDELT1", header.get("CD1_1"))
         if crval is None or step is None:
@@ -117,14 +126,12 @@ class SpectroscopyProcessor(DataProcessor):
         if str(header.get("CTYPE1", "")).upper().startswith("LOG") or header.get("DC-FLAG") == 1:
             wavelength = 10 ** wavelength
         meta = self._meta(header)
-        spectrum = _finite_lists(wavelength, data, None)
+        spectrum = _finite_lists(wavelength, data, None, limits)
         spectrum["wavelength_units"] = _unit_name(header.get("CUNIT1"), "Angstrom")
         spectrum["flux_units"] = _unit_name(header.get("BUNIT"), "erg / (Angstrom s cm2)")
         return {"data_type": "spectroscopy", "source_name": "", "source_location": "", "value": spectrum, **meta}
 
-    def _fits_table(self, hdu, primary_header) -> dict:
-        from astropy.table import Table
-
+    def _fits_table(self, hdu, primary_header, limits: Limits) -> dict:
         table = Table.read(hdu)
         wave_col = find_column(table, WAVELENGTH_NAMES)
         flux_col = find_column(table, FLUX_NAMES)
@@ -138,25 +145,25 @@ class SpectroscopyProcessor(DataProcessor):
         wavelength = flat(wave_col)
         if wave_col.lower() == "loglam":
             wavelength = 10 ** wavelength
-        spectrum = _finite_lists(wavelength, flat(flux_col), flat(error_col) if error_col else None)
+        spectrum = _finite_lists(wavelength, flat(flux_col), flat(error_col) if error_col else None, limits)
         spectrum["wavelength_units"] = _unit_name(str(table[wave_col].unit) if table[wave_col].unit else None, "Angstrom")
         spectrum["flux_units"] = _unit_name(str(table[flux_col].unit) if table[flux_col].unit else None,
                                             "erg / (Angstrom s cm2)")
         meta = self._meta(hdu.header, primary_header)
         return {"data_type": "spectroscopy", "source_name": "", "source_location": "", "value": spectrum, **meta}
 
-    def _text(self, path: str) -> dict:
+    def _text(self, path: str, shape: FileShape) -> dict:
+        check_spectrum_points(shape.rows, shape.limits)
         comments = {}
-        with open(path, "rb") as handle:
-            for raw in handle:
-                line = raw.decode("utf-8", "replace")
+        with decompressed(path, shape.limits) as stream:
+            for line in io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8", errors="replace"):
                 if not line.lstrip().startswith("#"):
                     continue
                 for pattern in (DATE_COMMENT, META_COMMENT):
                     match = pattern.match(line)
                     if match:
                         comments[match.group(1).lower().replace("-", "_").replace(" ", "_")] = match.group(2)
-        table = read_table(path)
+        table = read_table(path, shape)
         wave_col = find_column(table, WAVELENGTH_NAMES)
         flux_col = find_column(table, FLUX_NAMES)
         if wave_col is None or flux_col is None:
@@ -165,7 +172,7 @@ class SpectroscopyProcessor(DataProcessor):
         wavelength = float_column(table, wave_col)
         flux = float_column(table, flux_col)
         error = float_column(table, error_col) if error_col else None
-        spectrum = _finite_lists(wavelength, flux, error)
+        spectrum = _finite_lists(wavelength, flux, error, shape.limits)
         wave_unit = str(table[wave_col].unit) if table[wave_col].unit else comments.get("wavelength_units") or comments.get("wavelength_unit")
         flux_unit = str(table[flux_col].unit) if table[flux_col].unit else comments.get("flux_units") or comments.get("flux_unit")
         spectrum["wavelength_units"] = _unit_name(wave_unit, "Angstrom")
@@ -180,3 +187,7 @@ class SpectroscopyProcessor(DataProcessor):
             "instrument": str(comments.get("instrument") or table.meta.get("INSTRUME") or "")[:255],
             "value": spectrum,
         }
+
+
+def _is_binary_table(hdu: Hdu) -> bool:
+    return hdu.kind == "table" and str(hdu.cards.get("XTENSION", "")).strip().upper() == "BINTABLE"

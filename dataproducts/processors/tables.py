@@ -2,28 +2,53 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
 from astropy.table import Table
 
 from ..services import ProcessingError
+from .bounds import FileShape, read_as_fits
+from .limits import over_limit
+from .textshape import text_format
 
 
-def read_table(path: str) -> Table:
-    """CSV, ECSV, FITS tables, or any delimited text astropy can guess."""
-    name = path.lower()
-    with warnings.catch_warnings():
+@contextmanager
+def astropy_errors(what: str) -> Iterator[None]:
+    """astropy raises many kinds of exception for a damaged file; each becomes a ``ProcessingError``.
+
+    Our own refusals pass through as they are; so does ``MemoryError``, which is not the file's fault
+    once ``bounds.inspect`` has checked it, and would be hidden by a message about the file.
+    """
+    try:
+        yield
+    except (ProcessingError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        raise ProcessingError(f"{what} ({type(exc).__name__}: {exc}).") from None
+
+
+def read_table(path: str, shape: FileShape) -> Table:
+    """CSV, ECSV, FITS tables, or any delimited text astropy can guess; ``shape`` is ``bounds.inspect``'s.
+
+    FITS is recognised by content (a file named as FITS must be FITS). Guessed text is read with the
+    double quote as its only quote character, as ``textshape`` measured it.
+    """
+    fits = read_as_fits(path, shape)
+    with warnings.catch_warnings(), astropy_errors("cannot be read as a table"):
         warnings.simplefilter("ignore")
-        try:
-            if name.endswith(".ecsv"):
-                return Table.read(path, format="ascii.ecsv")
-            if name.endswith((".fits", ".fit", ".fts", ".fits.gz")):
-                return Table.read(path, format="fits")
-            if name.endswith(".csv"):
-                return Table.read(path, format="ascii.csv", fast_reader={"exponent_style": "E"})
-            return Table.read(path, format="ascii", guess=True)
-        except Exception as exc:  # astropy raises many kinds for unreadable files
-            raise ProcessingError(f"cannot be read as a table ({type(exc).__name__}: {exc}).") from None
+        if fits:
+            table = Table.read(path, format="fits")
+        elif text_format(path) == "ecsv":
+            table = Table.read(path, format="ascii.ecsv")
+        elif text_format(path) == "csv":
+            table = Table.read(path, format="ascii.csv", fast_reader={"exponent_style": "E"})
+        else:
+            table = Table.read(path, format="ascii", guess=True, quotechar='"')
+    if len(table) > shape.limits.table_rows:
+        raise over_limit(f"the table has {len(table):,} rows", shape.limits.table_rows, "DATA_PRODUCT_MAX_TABLE_ROWS")
+    return table
 
 
 def find_column(table: Table, names: tuple[str, ...]) -> str | None:

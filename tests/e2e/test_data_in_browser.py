@@ -37,3 +37,17 @@ def test_upload_photometry_and_see_the_light_curve(page, live_server, target, tm
     page.click("#photometry-form button[type=submit]")
     expect(page.locator("#photometry-outcome")).to_have_text("Added the point.")
     expect(page.locator("#photometry-table tbody tr")).to_have_count(4)
+
+
+def test_a_refused_upload_is_explained_in_the_form(page, live_server, target, tmp_path, settings):
+    """htmx does not swap a 4xx answer by default: the refusal must still reach the form."""
+    settings.DATA_PRODUCT_MAX_BYTES = 1000
+    big = tmp_path / "lightcurve.csv"
+    big.write_text(PHOTOMETRY_CSV + "60402.10,g,18.40,0.05,,LCO-1m\n" * 100)
+    log_in(page, live_server.url, "editor", "pw-editor")
+    page.goto(f"{live_server.url}{target.get_absolute_url()}")
+    page.set_input_files("#id_file", str(big))
+    page.select_option("#id_data_product_type", "photometry")
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#upload-errors")).to_contain_text("this TOM accepts files of at most 1,000 bytes")
+    assert not ReducedDatum.objects.exists()
