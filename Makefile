@@ -6,15 +6,22 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test install install-test browser clean
 
+# pip's own lines (and the machine's index warnings) go to $(LOG); they are shown only when a step fails.
+LOG = $(VENV)/install.log
+quietly = { $(1); } >>$(LOG) 2>&1 || { echo "Failed: $(1). The end of $(LOG):"; tail -n 40 $(LOG); exit 1; }
+
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[postgres]'
-	touch $@
+	@echo "Installing the TOM and its dependencies into $(VENV) (pip's log: $(LOG))"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@: > $(LOG)
+	@$(call quietly,$(PY) -m pip install --upgrade pip)
+	@$(call quietly,$(PY) -m pip install -e '.[postgres]')
+	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $@
+	@echo "Installing the test tools into $(VENV) (pip's log: $(LOG))"
+	@$(call quietly,$(PY) -m pip install -e '.[test]')
+	@touch $@
 
 install: $(VENV)/.installed
 
@@ -27,11 +34,10 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 run: install
-	$(PY) manage.py migrate --noinput -v0 --skip-checks
-	$(PY) manage.py demo --skip-checks
+	@$(PY) manage.py migrate --noinput -v0 --skip-checks
+	@$(PY) manage.py demo --skip-checks --port $(PORT)
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	LOCALHOST_TOM_USERNAME=admin LOCALHOST_TOM_PASSWORD="$$($(PY) manage.py demo --skip-checks --password-of admin)" \
-	  TOM_TASKS_BACKEND=$${TOM_TASKS_BACKEND:-immediate} PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@TOM_TASKS_BACKEND=$${TOM_TASKS_BACKEND:-immediate} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
 	$(PY) -m ruff check --select F,E9 .   # undefined names and syntax errors, before the slower suite

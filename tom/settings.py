@@ -29,26 +29,52 @@ def env_list(name: str, default: str) -> list[str]:
 # second TOM can run beside the first with TOM_DATA_DIR=/somewhere/else.
 DATA_DIR = Path(os.environ.get("TOM_DATA_DIR", BASE_DIR / "data")).resolve()
 
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``NAME=VALUE`` lines of ``path`` (blank lines, ``#`` comments and anything else skipped); {} if absent."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return {}
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.lstrip().startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+# `manage.py demo` writes the demo's own defaults here (its TOM_NAME, and the self-share's address and
+# account): every manage.py command and the server then agree without anything exported by hand
+# (`manage.py share ... localhost-tom` works as the Share page does). The environment always wins.
+DEMO_ENV_FILE = DATA_DIR / "demo.env"
+DEMO_ENV = read_env_file(DEMO_ENV_FILE)
+
+
+def env_or_demo(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value is not None else DEMO_ENV.get(name, default)
+
+
 DEBUG = env_bool("DEBUG", False)
 # The default key is only for a local demo; any real deployment sets SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-demo-key-set-SECRET_KEY-in-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-TOM_NAME = os.environ.get("TOM_NAME", "TOM")
+TOM_NAME = env_or_demo("TOM_NAME", "TOM")
 # This TOM's identity (a UUID) as peers know it. Empty: the one the first migration made, kept in the database.
 # Set it to keep the identity when the database is rebuilt; `manage.py check` refuses a value that is not a UUID.
 TOM_ID = os.environ.get("TOM_ID", "")
 
 # Where this TOM can share to (the TOM Toolkit's setting and shape; see the README). The default is the
-# TOM itself, for trying sharing out: `make run` passes the demo admin's credentials in the environment.
-# Anything else goes in a local_settings.py; a value left as "set ... in environment" shows as not configured.
+# TOM itself at 127.0.0.1, for trying sharing out, with the documentation's LOCALHOST_TOM_* variables
+# (LOCALHOST_TOM_URL is this project's older name for LOCALHOST_TOM_BASE_URL); under the demo its account
+# comes from DEMO_ENV_FILE. Anything else goes in a local_settings.py; a value left as
+# "set ... in environment" shows as not configured.
 DATA_SHARING = {
     "localhost-tom": {
-        "DISPLAY_NAME": "This TOM (localhost)",
-        "BASE_URL": os.environ.get("LOCALHOST_TOM_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/"),
-        "USERNAME": os.environ.get("LOCALHOST_TOM_USERNAME", "set LOCALHOST_TOM_USERNAME value in environment"),
-        "PASSWORD": os.environ.get("LOCALHOST_TOM_PASSWORD", "set LOCALHOST_TOM_PASSWORD value in environment"),
+        "DISPLAY_NAME": env_or_demo("LOCALHOST_TOM_DISPLAY_NAME", "This TOM (localhost)"),
+        "BASE_URL": env_or_demo("LOCALHOST_TOM_BASE_URL", os.environ.get(
+            "LOCALHOST_TOM_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/")),
+        "USERNAME": env_or_demo("LOCALHOST_TOM_USERNAME", "set LOCALHOST_TOM_USERNAME value in environment"),
+        "PASSWORD": env_or_demo("LOCALHOST_TOM_PASSWORD", "set LOCALHOST_TOM_PASSWORD value in environment"),
     },
 }
 

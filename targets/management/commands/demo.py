@@ -4,6 +4,12 @@ Safe to run every time ``make run`` starts: the data is created only when
 the demo admin does not exist yet, and the generated passwords are kept in
 ``$TOM_DATA_DIR/demo-accounts.txt`` (readable by its owner only) so they
 stay the same from run to run.
+
+It also writes the demo's own settings to ``settings.DEMO_ENV_FILE``: a name
+for this TOM and the self-share destination's address and account (the demo
+admin), which every later ``manage.py`` command and the server read. So the
+self-share works from the command line as from the Share page, and no
+command warns about an unconfigured destination or the default TOM_NAME.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from targets.permissions import grant_access
 from targets.services import TargetInput, create_target, create_target_list
 
 ACCOUNTS = {"admin": "superuser", "observer": "ordinary user (Survey team)"}
+DEMO_TOM_NAME = "Demo TOM"
 
 SIDEREAL = [
     ("SN 2023ixf", 210.910674, 54.311672, ["AT 2023ixf", "ZTF23aaklqou"], {"classification": "SN II", "redshift": "0.000804"}),
@@ -36,14 +43,34 @@ COMET = {
 }
 
 
+def write_demo_env(port: int, admin_password: str) -> None:
+    """The demo's settings (see the module docstring), readable by its owner only: it holds a password."""
+    lines = {
+        "TOM_NAME": DEMO_TOM_NAME,
+        "LOCALHOST_TOM_BASE_URL": f"http://127.0.0.1:{port}/",
+        "LOCALHOST_TOM_USERNAME": "admin",
+        "LOCALHOST_TOM_PASSWORD": admin_password,
+    }
+    path = settings.DEMO_ENV_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "# Written by `manage.py demo`; the environment overrides any of these.\n" + "".join(
+        f"{name}={value}\n" for name, value in lines.items())
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
 class Command(BaseCommand):
     help = "Create the demo targets, lists, groups and accounts (once), then print the accounts."
 
     def add_arguments(self, parser):
         parser.add_argument("--password-of", metavar="ACCOUNT",
                             help="print only this demo account's password (for scripts such as `make run`)")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000),
+                            help="the port the demo serves on: the self-share destination's address (default 8000)")
 
-    def handle(self, *args, password_of=None, **options):
+    def handle(self, *args, password_of=None, port=8000, **options):
         accounts_file = settings.DATA_DIR / "demo-accounts.txt"
         if password_of:
             passwords = json.loads(accounts_file.read_text()) if accounts_file.exists() else {}
@@ -59,6 +86,8 @@ class Command(BaseCommand):
             accounts_file.write_text(json.dumps(passwords))
             os.chmod(accounts_file, 0o600)
         passwords = json.loads(accounts_file.read_text()) if accounts_file.exists() else {}
+        if "admin" in passwords:
+            write_demo_env(port, passwords["admin"])
         self.stdout.write("Accounts:")
         for name, role in ACCOUNTS.items():
             self.stdout.write(f"  {name:<9} password {passwords.get(name, '(set before this demo; unchanged)')}   {role}")
