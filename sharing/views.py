@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dataproducts.exports import selection_rows
 from targets.models import Target, TargetList
 from targets.permissions import target_view
+from tom.ids import parse_id
 
 from .destinations import destination
 from .forms import PhotometryFilterForm, ShareForm
@@ -31,8 +32,8 @@ def _list_names(user, target) -> list[str]:
 
 def _form(request, target, data=None) -> ShareForm:
     form = ShareForm(data, target=target, list_names=_list_names(request.user, target))
-    if data is None and request.GET.get("product", "").isdigit():  # "Share" on a data product
-        form.initial["products"] = [int(request.GET["product"])]
+    if data is None and request.GET.get("product"):  # "Share" on a data product
+        form.initial["products"] = [parse_id(request.GET["product"], "product")]
     return form
 
 

@@ -18,6 +18,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBasicAuth, SessionAuth
 
 from .models import ApiToken, token_digest
@@ -75,6 +76,8 @@ def authenticate_basic(username: str, password: str):
 
 class BasicAuth(HttpBasicAuth):
     def authenticate(self, request, username: str, password: str):
+        if "\x00" in username:  # PostgreSQL cannot compare text holding NUL: a 400, not a 500
+            raise HttpError(400, "The HTTP Basic username may not contain NUL (\\u0000) characters.")
         user = authenticate_basic(username, password)
         if user is not None:
             request.user = user
