@@ -18,7 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from .api_json import loads
+from .api_json import NotJson, loads_request
 from .auth import API_AUTH
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ API_VERSION = "1"
 
 class FastParser(Parser):
     def parse_body(self, request):
-        return loads(request.body)
+        return loads_request(request)
 
 
 class FastRenderer(JSONRenderer):
@@ -76,7 +76,10 @@ def unauthenticated(request, exc):
     response = api.create_response(
         request, {"detail": "Authentication credentials were not provided or are not valid."}, status=401
     )
-    response["WWW-Authenticate"] = 'Basic realm="api"'
+    # Not "Basic": a browser answered with a Basic challenge asks for a password, then remembers it and sends
+    # it with any request to this site, from any page (a cross-site form could then write through our API).
+    # API clients send their credentials without being asked (requests' auth=, the TOM Toolkit's senders).
+    response["WWW-Authenticate"] = 'Token realm="api"'
     return response
 
 
@@ -92,6 +95,11 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    cause = exc.__cause__  # ninja turns any failure of the body parser into a 400 "Cannot parse request body"
+    if isinstance(cause, NotJson):
+        return api.create_response(request, {"detail": str(cause)}, status=415)
+    if isinstance(cause, ValueError):
+        return api.create_response(request, {"detail": f"The body is not valid JSON: {cause}"}, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 

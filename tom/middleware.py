@@ -1,5 +1,20 @@
-"""Requests refused before any view runs: text carrying NUL characters.
+"""Requests refused before any view runs: API writes a browser marks as cross-site, text carrying NUL characters.
 
+Cross-site API writes
+---------------------
+The APIs accept HTTP Basic and tokens without a CSRF token (TOM Toolkit
+senders have no session). A browser that once has Basic credentials for this
+site sends them with any request to it, including a form another site's page
+submits, so an unsafe API request (POST, PUT, PATCH, DELETE) that a browser
+says comes from another site is refused with a JSON 403 naming why:
+an ``Origin`` that is neither this site nor in ``CSRF_TRUSTED_ORIGINS``, or
+(without ``Origin``) ``Sec-Fetch-Site: cross-site`` or ``same-site`` (a
+sibling host such as a student's pages under the same domain is another site
+to us). Requests without those headers (TOM Toolkit senders, our own, curl)
+pass: only browsers send them, and a page cannot remove them.
+
+NUL characters
+--------------
 PostgreSQL cannot store or even compare text containing NUL (psycopg raises
 on it), so such a name, filter or form field would otherwise end in a 500 on
 PostgreSQL while SQLite accepts it.
@@ -14,7 +29,11 @@ PostgreSQL while SQLite accepts it.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.http import JsonResponse
+from django.utils.http import is_same_domain
 
 from .errors import error_response, is_api_path
 
@@ -56,3 +75,47 @@ class RejectNulMiddleware:
                 return name.replace("\x00", "\\u0000")
         return None
 
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+def _trusted_origin(request, origin: str) -> bool:
+    """This site's own origin, or one of ``CSRF_TRUSTED_ORIGINS`` (``https://*.example.org`` included),
+    as Django's CSRF check reads them."""
+    if origin == f"{request.scheme}://{request.get_host()}" or origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    try:
+        parsed = urlsplit(origin)
+    except ValueError:  # "http://[::1" and the like
+        return False
+    return any(
+        "*" in trusted and urlsplit(trusted).scheme == parsed.scheme
+        and is_same_domain(parsed.netloc, urlsplit(trusted).netloc.lstrip("*"))
+        for trusted in settings.CSRF_TRUSTED_ORIGINS
+    )
+
+
+def cross_site_reason(request) -> str | None:
+    """Why a browser's request comes from another site, or None when nothing says it does."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        if _trusted_origin(request, origin):
+            return None
+        return (f"Cross-site request refused: it comes from a page at {origin[:200]}, not this site "
+                "(add it to CSRF_TRUSTED_ORIGINS if it should write here).")
+    fetch_site = request.headers.get("Sec-Fetch-Site", "")
+    if fetch_site in ("cross-site", "same-site"):
+        return f"Cross-site request refused: the browser marked it Sec-Fetch-Site: {fetch_site}."
+    return None
+
+
+class RefuseCrossSiteApiWritesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in SAFE_METHODS and is_api_path(request.path):
+            reason = cross_site_reason(request)
+            if reason:
+                return JsonResponse({"detail": reason}, status=403)
+        return self.get_response(request)
