@@ -20,6 +20,7 @@ from ninja.renderers import JSONRenderer
 
 from .api_json import NotJson, loads_request
 from .auth import API_AUTH
+from .lockout import LockedOut
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,10 @@ def http_error(request, exc: HttpError):
         return api.create_response(request, {"detail": str(cause)}, status=415)
     if isinstance(cause, ValueError):
         return api.create_response(request, {"detail": f"The body is not valid JSON: {cause}"}, status=400)
+    if isinstance(exc, LockedOut):
+        response = api.create_response(request, {"detail": str(exc), "retry_after": exc.retry_after}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 

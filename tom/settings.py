@@ -7,6 +7,7 @@ points ``DJANGO_SETTINGS_MODULE`` at it, as the TOM Toolkit documents.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS/JS as static files, no CDN
     "django_tasks",
     "django_tasks_db",  # the durable task queue (continuous-sharing deliveries); `manage.py db_worker` runs it
+    "axes",  # failed logins counted and throttled (tom/lockout.py)
     "tom",
     "targets",
     "dataproducts",
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tom.middleware.RejectNulMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out login into its answer
 ]
 
 ROOT_URLCONF = "tom.urls"
@@ -144,6 +147,7 @@ DATABASES = {"default": database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out address before any password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -156,6 +160,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Password guessing (tom/lockout.py, django-axes): after LOGIN_FAILURE_LIMIT failures (login page or HTTP Basic)
+# within LOGIN_COOLOFF_MINUTES of each other, an address may not try that account again, or any account once it
+# has that many failures over all of them, until the cool-off has passed since its last failure.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # never the account alone: see tom/lockout.py
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would (Retry-After)
+AXES_LOCKOUT_CALLABLE = "tom.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tom.lockout.client_ip"
+AXES_CLIENT_STR_CALLABLE = "tom.lockout.client_str"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # log which account and address failed (the password never is)
+# Reverse proxies in front of this TOM that append the client's address to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for): 0 trusts no header and counts failures against the connection's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "targets:list"
@@ -234,5 +253,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # one line per failed login (and one per lockout), not axes' INFO chatter
+    },
 }
