@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.conf import settings
 
-from . import lookups
+from . import checks, lookups  # noqa: F401  (checks: registers the deployment check on import)
+from .production import refuse_weak_secret_key
 
 
 class TomConfig(AppConfig):
@@ -8,4 +10,6 @@ class TomConfig(AppConfig):
     verbose_name = "TOM"
 
     def ready(self) -> None:
+        # tom/settings.py refused a weak key from the environment; a local_settings.py may have changed either.
+        refuse_weak_secret_key(settings.DEBUG, settings.ALLOWED_HOSTS, settings.SECRET_KEY)
         lookups.register()

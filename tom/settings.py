@@ -11,6 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
+
+from tom.production import DEMO_SECRET_KEY, refuse_weak_secret_key, serves_the_public
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,15 +36,42 @@ DATA_DIR = Path(os.environ.get("TOM_DATA_DIR", BASE_DIR / "data")).resolve()
 
 DEBUG = env_bool("DEBUG", False)
 # The default key is only for a local demo; any real deployment sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-demo-key-set-SECRET_KEY-in-production")
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEMO_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# DEBUG off with a host other than this machine's: the TOM serves the public and will not start with a weak key
+# (the tom app checks the final settings again, for a local_settings.py that sets ALLOWED_HOSTS itself).
+refuse_weak_secret_key(DEBUG, ALLOWED_HOSTS, os.environ.get("SECRET_KEY", ""))
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """``HTTP_X_FORWARDED_PROTO,https`` -> the (header, value) pair Django's SECURE_PROXY_SSL_HEADER wants."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    header, _, value = (part.strip() for part in text.partition(","))
+    if not header.startswith("HTTP_") or not value:
+        raise ImproperlyConfigured(f"{name} must look like HTTP_X_FORWARDED_PROTO,https (got {text!r}).")
+    return header, value
+
+
+# HTTPS (README "Production settings"): off for the local demo, which is plain HTTP on 127.0.0.1.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # process supervisors probe over plain HTTP on loopback
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Behind a reverse proxy that terminates TLS: the header (as Django names it) and value saying the request was HTTPS.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 
 TOM_NAME = os.environ.get("TOM_NAME", "TOM")
 
 # Where this TOM can share to (the TOM Toolkit's setting and shape; see the README). The default is the
 # TOM itself, for trying sharing out: `make run` passes the demo admin's credentials in the environment.
 # Anything else goes in a local_settings.py; a value left as "set ... in environment" shows as not configured.
+# A TOM serving the public lists it only when given its credentials (else `check` would warn about it forever).
 DATA_SHARING = {
     "localhost-tom": {
         "DISPLAY_NAME": "This TOM (localhost)",
@@ -49,6 +80,8 @@ DATA_SHARING = {
         "PASSWORD": os.environ.get("LOCALHOST_TOM_PASSWORD", "set LOCALHOST_TOM_PASSWORD value in environment"),
     },
 }
+if serves_the_public(DEBUG, ALLOWED_HOSTS) and "LOCALHOST_TOM_USERNAME" not in os.environ:
+    DATA_SHARING = {}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +99,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",  # the durable task queue (continuous-sharing deliveries); `manage.py db_worker` runs it
     "axes",  # failed logins counted and throttled (tom/lockout.py)
+    "csp",  # the Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "tom",
     "targets",
     "dataproducts",
@@ -89,6 +123,7 @@ CONTINUOUS_SHARING_RETRY_MAX_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,6 +136,25 @@ MIDDLEWARE = [
     "tom.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out login into its answer
 ]
+
+# Content-Security-Policy (django-csp): scripts only from this TOM's own static files, no inline script anywhere
+# (page behaviour lives in static/tom/tom.js, figures travel as JSON data), nothing loaded from or framed by
+# another site. Styles may be inline: plotly.js injects <style> elements as it loads and draws (its own rules,
+# maplibre's), and the plotly package ships no stylesheet that would let it stop.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # Bootstrap's and Swagger UI's icons are data: URIs
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "tom.urls"
 
@@ -232,8 +286,6 @@ PHOTOMETRY_PAGE_SIZE = 50
 def env_json(name: str, default):
     """A setting given as JSON in the environment; bad JSON stops the start, naming the variable."""
     import json
-
-    from django.core.exceptions import ImproperlyConfigured
 
     text = os.environ.get(name)
     if not text:
