@@ -96,11 +96,12 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    cause = exc.__cause__  # ninja turns any failure of the body parser into a 400 "Cannot parse request body"
-    if isinstance(cause, NotJson):
-        return api.create_response(request, {"detail": str(cause)}, status=415)
-    if isinstance(cause, ValueError):
-        return api.create_response(request, {"detail": f"The body is not valid JSON: {cause}"}, status=400)
+    if str(exc).startswith("Cannot parse request body"):  # ninja's 400 for any failure of FastParser.parse_body
+        cause = exc.__cause__
+        if isinstance(cause, NotJson):
+            return api.create_response(request, {"detail": str(cause)}, status=415)
+        if isinstance(cause, ValueError):
+            return api.create_response(request, {"detail": f"The body is not valid JSON: {cause}"}, status=400)
     if isinstance(exc, LockedOut):
         response = api.create_response(request, {"detail": str(exc), "retry_after": exc.retry_after}, status=429)
         response["Retry-After"] = str(exc.retry_after)

@@ -26,14 +26,11 @@ def is_api_path(path: str) -> bool:
     return API_PATH.match(path) is not None
 
 
-def error_response(request: HttpRequest, message: str, status: int, headers: dict | None = None) -> HttpResponse:
+def error_response(request: HttpRequest, message: str, status: int) -> HttpResponse:
     """``{"detail": message}`` under the APIs, else a page of this TOM saying ``message``."""
     if is_api_path(request.path):
-        return JsonResponse({"detail": message}, status=status, headers=headers)
-    response = render(request, "tom/error.html", {"message": message, "status": status}, status=status)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "tom/error.html", {"message": message, "status": status}, status=status)
 
 
 def _explain(exception) -> tuple[str, int]:

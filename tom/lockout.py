@@ -83,8 +83,25 @@ def _credentials(username: str) -> dict:
     return {"username": username}
 
 
+def _counts_every_failure_by_address() -> bool:
+    return all("ip_address" in ([p] if isinstance(p, str) else p) for p in settings.AXES_LOCKOUT_PARAMETERS)
+
+
 def check_not_locked_out(request: HttpRequest, username: str) -> None:
-    """Raise :class:`LockedOut` if this address may not try ``username`` now (one or two queries, no hash)."""
+    """Raise :class:`LockedOut` if this address may not try ``username`` now (no password hash either way).
+
+    Every lockout count includes the address, so an address without a failure within the cool-off (a peer
+    sending the right password: nearly every request) cannot be locked out, and one indexed query says so;
+    axes' own check (a query per count, and its Python, a third of such a request's time) runs only for an
+    address that failed lately.
+    """
+    AxesProxyHandler.update_request(request)  # the address and time axes will use
+    cool_off = get_cool_off(request)
+    if cool_off is not None and _counts_every_failure_by_address():
+        recent = AccessAttempt.objects.filter(ip_address=request.axes_ip_address,
+                                              attempt_time__gte=request.axes_attempt_time - cool_off)
+        if not recent.exists():
+            return
     if not AxesProxyHandler.is_allowed(request, _credentials(username)):
         raise LockedOut(retry_after_seconds(request))
 
