@@ -12,11 +12,18 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
 
 from dataproducts.models import DataProduct
 from targets.models import TargetList
+from tom.wsgi import application
 
 HUGE_PAGE = str(10**20)
 HUGE_ID = str(10**30)
@@ -189,3 +196,24 @@ def test_nul_in_a_basic_username_is_a_json_400(users, path):
 def test_the_persistent_share_api_refuses_huge_ids_and_nul(api_client, body):
     response = api_client.post("/targets/persistentshare/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400 and response.json()
+
+
+persistent_share_schema = schemathesis.openapi.from_wsgi("/targets/persistentshare/openapi.json", application)
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Calls go straight to the WSGI app, whose request signals would close the test's database connection
+    (inside the test transaction, on PostgreSQL), as tests/api/test_fuzz_openapi.py explains."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@persistent_share_schema.parametrize()
+@hypothesis_settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_no_input_makes_the_persistent_share_api_fail(case, keep_the_test_connection, users, target):
+    """The /api/ schema is fuzzed in tests/api; the persistent-share API has its own."""
+    case.call_and_validate(headers=basic("root", "pw-root"), checks=[not_a_server_error])
