@@ -17,8 +17,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
-# Our two NinjaAPIs: /api/ and the TOM Toolkit's persistent-share paths under /targets/.
-API_PATH = re.compile(r"/(api/|targets/(\d+/)?persistentshare/)")
+# Our two NinjaAPIs: /api/, and the TOM Toolkit's persistent-share paths under /targets/ (sharing/continuous_api.py)
+# beside which live pages of ours (persistentshare/manage/, <pk>/persistentshare/create/...).
+API_PATH = re.compile(r"/(api/|targets/persistentshare/(\d+/(retry/)?|openapi\.json)?$|targets/\d+/persistentshare/$)")
 
 
 def is_api_path(path: str) -> bool:

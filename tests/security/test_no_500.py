@@ -148,6 +148,19 @@ def test_a_65_mb_form_to_a_page_is_a_clear_413_over_real_http(live_server, users
     assert not TargetList.objects.exists()
 
 
+@pytest.mark.parametrize("path,api", [
+    ("/api/", True), ("/api/targets/1/", True), ("/targets/persistentshare/", True),
+    ("/targets/persistentshare/12/", True), ("/targets/persistentshare/12/retry/", True),
+    ("/targets/persistentshare/openapi.json", True), ("/targets/7/persistentshare/", True),
+    ("/targets/", False), ("/targets/persistentshare/manage/", False), ("/targets/persistentshare/manage/table/", False),
+    ("/targets/7/persistentshare/create/", False), ("/targets/7/persistentshare/3/retry/", False), ("/apidocs/", False),
+])
+def test_errors_are_json_exactly_on_the_api_paths(browser_client, path, api):
+    response = browser_client.post(path, {f"field{i}": "1" for i in range(1500)})  # multipart: always read
+    assert response.status_code == 400 and "more than 1000 form fields" in response.content.decode()
+    assert response["Content-Type"].startswith("application/json") == api
+
+
 def test_a_65_mb_body_to_the_api_is_a_json_413(api_client):
     response = api_client.post("/api/targets/", b" " * (65 * 2**20), content_type="application/json")
     assert response.status_code == 413 and "too large" in response.json()["detail"]
