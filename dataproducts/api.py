@@ -14,11 +14,12 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from ninja import File, Form, Router, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from targets.models import Target
 from targets.permissions import target_for
-from tom.api_json import loads
+from tom.api_json import FORM_CONTENT_TYPES, NotJson, loads_request
 from tom.apipaging import Id, page
 from tom.gcpause import gc_paused
 
@@ -91,14 +92,19 @@ def datum_json(datum: ReducedDatum) -> dict:
 
 
 def _body(request) -> dict:
-    """JSON, or form-encoded with ``value`` as JSON text (both are what TOM Toolkit senders may use)."""
-    if request.content_type == "application/json" or request.body[:1] in (b"{", b"["):
+    """JSON, or form-encoded with ``value`` as JSON text (both are what TOM Toolkit senders may use).
+    JSON must be declared as such (415 otherwise: see tom.api_json)."""
+    if request.content_type in FORM_CONTENT_TYPES:
+        body = request.POST.dict()
+    elif not request.body:
+        body = {}
+    else:
         try:
-            body = loads(request.body or b"{}")
+            body = loads_request(request)
+        except NotJson as exc:
+            raise HttpError(415, str(exc)) from None
         except ValueError:
             raise ValidationError({"non_field_errors": ["The body is not valid JSON."]}) from None
-    else:
-        body = request.POST.dict()
     if not isinstance(body, dict):
         raise ValidationError({"non_field_errors": ["Send one JSON object."]})
     return body

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dataproducts.exports import selection_rows
 from dataproducts.models import DataProduct
 from targets.models import Target, TargetList
+from tom.ids import parse_id
 
 from .destinations import destination
 from .forms import PhotometryFilterForm, ShareForm
@@ -33,8 +34,9 @@ def _list_names(user, target) -> list[str]:
 
 def _form(request, target, data=None) -> ShareForm:
     product = None
-    if data is None and request.GET.get("product", "").isdigit():  # "Share" on a data product
-        product = DataProduct.objects.filter(target=target, pk=int(request.GET["product"])).first()
+    if data is None and request.GET.get("product"):  # "Share" on a data product
+        pk = parse_id(request.GET["product"], "product")
+        product = DataProduct.objects.filter(target=target, pk=pk).first()
     return ShareForm(data, target=target, list_names=_list_names(request.user, target), product=product)
 
 

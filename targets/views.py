@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sharing.permissions import may_share
+from tom.ids import parse_ids
 from tom.pagination import paginate
 from tom.permissions import global_perm, has_object_perm, login
 
@@ -275,8 +276,8 @@ def targetlist_delete(request, target_list):
 @require_POST
 def targetlist_remove(request, target_list):
     """Take the selected targets off this list (bulk select on the list page)."""
-    ids = request.POST.getlist("targets")
-    targets = Target.objects.visible_to(request.user).filter(pk__in=[i for i in ids if i.isdigit()])
+    ids = parse_ids(request.POST.getlist("targets"), "targets")
+    targets = Target.objects.visible_to(request.user).filter(pk__in=ids)
     removed = services.remove_from_list(target_list, targets)
     messages.success(request, f"Removed {removed} target(s) from {target_list.name}.")
     return redirect(target_list)
@@ -286,6 +287,8 @@ def targetlist_remove(request, target_list):
 @require_POST
 def targetlist_add(request):
     """Add the targets selected on the target list page to a list the user may change."""
+    parse_ids(request.POST.getlist("targets"), "targets")  # before the form's query: a 400 naming the field
+    parse_ids([value for value in request.POST.getlist("target_list") if value], "target_list")
     form = BulkTargetsForm(request.POST, user=request.user)
     if not form.is_valid() or not form.cleaned_data.get("target_list"):
         problems = "; ".join(m for messages_ in form.errors.values() for m in messages_) or "Choose a list."

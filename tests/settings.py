@@ -7,6 +7,7 @@ os.environ.setdefault("TOM_DATA_DIR", tempfile.mkdtemp(prefix="tom-test-"))
 from tom.settings import *  # noqa: E402,F401,F403
 
 ALLOWED_HOSTS = ["*"]
+SECRET_KEY = "tests-only-" + "k3y-" * 12  # ALLOWED_HOSTS "*" with DEBUG off: the demo key would be refused
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TOM_NAME = "Test TOM"
 DATA_SHARING = {}  # each test that shares sets its own destinations

@@ -18,9 +18,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from .api_json import loads
+from .api_json import NotJson, loads_request
 from .auth import API_AUTH
 from .identity import tom_id
+from .lockout import LockedOut
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ API_VERSION = "1"
 
 class FastParser(Parser):
     def parse_body(self, request):
-        return loads(request.body)
+        return loads_request(request)
 
 
 class FastRenderer(JSONRenderer):
@@ -77,7 +78,10 @@ def unauthenticated(request, exc):
     response = api.create_response(
         request, {"detail": "Authentication credentials were not provided or are not valid."}, status=401
     )
-    response["WWW-Authenticate"] = 'Basic realm="api"'
+    # Not "Basic": a browser answered with a Basic challenge asks for a password, then remembers it and sends
+    # it with any request to this site, from any page (a cross-site form could then write through our API).
+    # API clients send their credentials without being asked (requests' auth=, the TOM Toolkit's senders).
+    response["WWW-Authenticate"] = 'Token realm="api"'
     return response
 
 
@@ -93,6 +97,16 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    if str(exc).startswith("Cannot parse request body"):  # ninja's 400 for any failure of FastParser.parse_body
+        cause = exc.__cause__
+        if isinstance(cause, NotJson):
+            return api.create_response(request, {"detail": str(cause)}, status=415)
+        if isinstance(cause, ValueError):
+            return api.create_response(request, {"detail": f"The body is not valid JSON: {cause}"}, status=400)
+    if isinstance(exc, LockedOut):
+        response = api.create_response(request, {"detail": str(exc), "retry_after": exc.retry_after}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 

@@ -1,14 +1,20 @@
 from django.apps import AppConfig
+from django.conf import settings
 
+from . import lookups
 from .astropy_offline import configure as configure_astropy
+from .production import refuse_weak_secret_key
 
 
 class TomConfig(AppConfig):
     name = "tom"
     verbose_name = "TOM"
 
-    def ready(self):
+    def ready(self) -> None:
+        # tom/settings.py refused a weak key from the environment; a local_settings.py may have changed either.
+        refuse_weak_secret_key(settings.DEBUG, settings.ALLOWED_HOSTS, settings.SECRET_KEY)
+        lookups.register()
         configure_astropy()
-        # System checks register on import, and this one reads the database's identity model: Django's
-        # documented place for that is ready(), once the models are loaded.
+        # System checks register when their module is imported, and the TOM_ID check reads the identity model:
+        # Django's place for importing them is ready(), once the models are loaded.
         from . import checks  # noqa: F401

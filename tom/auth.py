@@ -7,6 +7,9 @@ process, under a keyed hash of (username, password, the stored password
 hash): the next request with the same credentials costs a dictionary lookup
 and one query for the user. Changing the password changes the stored hash,
 so a remembered check never outlives it; entries also expire.
+
+Wrong passwords are throttled per account and address (``tom.lockout``,
+django-axes): a locked-out address is refused before the hash is checked.
 """
 from __future__ import annotations
 
@@ -18,12 +21,15 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBasicAuth, SessionAuth
 
+from . import lockout
 from .models import ApiToken, token_digest
 
 VERIFIED_TTL = 300.0  # seconds a verified password is remembered
 VERIFIED_MAX = 10_000
+USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
 
 
 class _VerifiedCredentials:
@@ -59,10 +65,20 @@ class _VerifiedCredentials:
 verified = _VerifiedCredentials()
 
 
-def authenticate_basic(username: str, password: str):
+def authenticate_basic(request, username: str, password: str):
+    """The active user these credentials prove, or None (a failure counted against this address).
+
+    A locked-out address is refused (``lockout.LockedOut``, an HTTP 429) before any lookup, the
+    remembered-password cache included: otherwise a guesser could keep guessing at no cost and be let in
+    the moment a guess matched a remembered password.
+    """
+    if len(username) > USERNAME_MAX_LENGTH:
+        return None  # no account can have this name: nothing to guess, nothing to count
+    lockout.check_not_locked_out(request, username)
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None or not user.password:
         get_user_model()().set_password(password)  # same cost as a real check: no user enumeration by timing
+        lockout.record_failure(request, username)
         return None
     key = verified.key(username, password, user.password)
     if key in verified:
@@ -70,12 +86,15 @@ def authenticate_basic(username: str, password: str):
     if user.check_password(password):
         verified.add(verified.key(username, password, user.password))  # check_password may upgrade the hash
         return user
+    lockout.record_failure(request, username)
     return None
 
 
 class BasicAuth(HttpBasicAuth):
     def authenticate(self, request, username: str, password: str):
-        user = authenticate_basic(username, password)
+        if "\x00" in username:  # PostgreSQL cannot compare text holding NUL: a 400, not a 500
+            raise HttpError(400, "The HTTP Basic username may not contain NUL (\\u0000) characters.")
+        user = authenticate_basic(request, username, password)
         if user is not None:
             request.user = user
         return user

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Page numbers stop here: the database turns a larger OFFSET into an error (SQLite: "datatype mismatch" past
+# 2**63, PostgreSQL: "bigint out of range"), and no table here has a billion pages.
+MAX_PAGE = 10**9
+
 
 @dataclass
 class Page:
@@ -48,9 +52,10 @@ class Page:
 
 
 def page_number(value) -> int:
+    """The ``?page=`` number, clamped to 1..MAX_PAGE; anything that is not a number is page 1."""
     try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
+        return min(MAX_PAGE, max(1, int(value)))
+    except (TypeError, ValueError):  # int() refuses more than 4300 digits with ValueError too
         return 1
 
 

@@ -7,9 +7,14 @@ points ``DJANGO_SETTINGS_MODULE`` at it, as the TOM Toolkit documents.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
+
+from tom.production import DEMO_SECRET_KEY, refuse_weak_secret_key, serves_the_public
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,9 +59,35 @@ def env_or_demo(name: str, default: str) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 # The default key is only for a local demo; any real deployment sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-demo-key-set-SECRET_KEY-in-production")
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEMO_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# DEBUG off with a host other than this machine's: the TOM serves the public and will not start with a weak key
+# (the tom app checks the final settings again, for a local_settings.py that sets ALLOWED_HOSTS itself).
+refuse_weak_secret_key(DEBUG, ALLOWED_HOSTS, os.environ.get("SECRET_KEY", ""))
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """``HTTP_X_FORWARDED_PROTO,https`` -> the (header, value) pair Django's SECURE_PROXY_SSL_HEADER wants."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    header, _, value = (part.strip() for part in text.partition(","))
+    if not header.startswith("HTTP_") or not value:
+        raise ImproperlyConfigured(f"{name} must look like HTTP_X_FORWARDED_PROTO,https (got {text!r}).")
+    return header, value
+
+
+# HTTPS (README "Production settings"): off for the local demo, which is plain HTTP on 127.0.0.1.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # process supervisors probe over plain HTTP on loopback
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Behind a reverse proxy that terminates TLS: the header (as Django names it) and value saying the request was HTTPS.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 
 TOM_NAME = env_or_demo("TOM_NAME", "TOM")
 # This TOM's identity (a UUID) as peers know it. Empty: the one the first migration made, kept in the database.
@@ -67,7 +98,8 @@ TOM_ID = os.environ.get("TOM_ID", "")
 # TOM itself at 127.0.0.1, for trying sharing out, with the documentation's LOCALHOST_TOM_* variables
 # (LOCALHOST_TOM_URL is this project's older name for LOCALHOST_TOM_BASE_URL); under the demo its account
 # comes from DEMO_ENV_FILE. Anything else goes in a local_settings.py; a value left as
-# "set ... in environment" shows as not configured.
+# "set ... in environment" shows as not configured. A TOM serving the public lists it only when given its
+# credentials (else `check` would warn about it forever).
 DATA_SHARING = {
     "localhost-tom": {
         "DISPLAY_NAME": env_or_demo("LOCALHOST_TOM_DISPLAY_NAME", "This TOM (localhost)"),
@@ -77,6 +109,8 @@ DATA_SHARING = {
         "PASSWORD": env_or_demo("LOCALHOST_TOM_PASSWORD", "set LOCALHOST_TOM_PASSWORD value in environment"),
     },
 }
+if serves_the_public(DEBUG, ALLOWED_HOSTS) and "LOCALHOST_TOM_USERNAME" not in {*os.environ, *DEMO_ENV}:
+    DATA_SHARING = {}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -93,6 +127,8 @@ INSTALLED_APPS = [
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS/JS as static files, no CDN
     "django_tasks",
     "django_tasks_db",  # the durable task queue (continuous-sharing deliveries); `manage.py db_worker` runs it
+    "axes",  # failed logins counted and throttled (tom/lockout.py)
+    "csp",  # the Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "tom",
     "targets",
     "dataproducts",
@@ -118,16 +154,38 @@ SHARING_DEADLINE_SECONDS = float(os.environ.get("SHARING_DEADLINE_SECONDS", "600
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "tom.middleware.RefuseCrossSiteApiWritesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tom.middleware.RejectNulMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out login into its answer
 ]
+
+# Content-Security-Policy (django-csp): scripts only from this TOM's own static files, no inline script anywhere
+# (page behaviour lives in static/tom/tom.js, figures travel as JSON data), nothing loaded from or framed by
+# another site. Styles may be inline: plotly.js injects <style> elements as it loads and draws (its own rules,
+# maplibre's), and the plotly package ships no stylesheet that would let it stop.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # Bootstrap's and Swagger UI's icons are data: URIs
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "tom.urls"
 
@@ -174,6 +232,7 @@ DATABASES = {"default": database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out address before any password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -186,6 +245,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Password guessing (tom/lockout.py, django-axes): after LOGIN_FAILURE_LIMIT failures (login page or HTTP Basic)
+# within LOGIN_COOLOFF_MINUTES of each other, an address may not try that account again, or any account once it
+# has that many failures over all of them, until the cool-off has passed since its last failure.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # never the account alone: see tom/lockout.py
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would (Retry-After)
+AXES_LOCKOUT_CALLABLE = "tom.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tom.lockout.client_ip"
+AXES_CLIENT_STR_CALLABLE = "tom.lockout.client_str"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # log which account and address failed (the password never is)
+# Reverse proxies in front of this TOM that append the client's address to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for): 0 trusts no header and counts failures against the connection's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "targets:list"
@@ -266,8 +340,6 @@ def env_json(name: str, default):
     """A setting given as JSON in the environment; bad JSON stops the start, naming the variable."""
     import json
 
-    from django.core.exceptions import ImproperlyConfigured
-
     text = os.environ.get(name)
     if not text:
         return default
@@ -313,5 +385,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # one line per failed login (and one per lockout), not axes' INFO chatter
+    },
 }

@@ -7,6 +7,9 @@ from .api import api
 from .permissions import public
 from sharing.continuous_api import continuous_api
 
+# A request Django cannot read (too large, too many fields) or a view's BadRequest: a clear 400/413, JSON under /api/.
+handler400 = "tom.errors.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),

@@ -47,7 +47,7 @@ class Tom:
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
         self.env.update({"TOM_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "continuous_peer_settings",
                          "PYTHONPATH": os.pathsep.join([str(data_dir), str(ROOT)]), "LOG_LEVEL": "WARNING",
-                         "SECRET_KEY": "continuous-" + os.urandom(8).hex()})
+                         "SECRET_KEY": "continuous-" + os.urandom(32).hex()})  # ALLOWED_HOSTS "*": a real key
         self.alice = requests.Session()
         self.alice.auth = ("alice", ALICE_PASSWORD)
 

@@ -1,5 +1,8 @@
 """Browser tests: Playwright (Python) driving Debian's chromium against pytest-django's live server.
 
+Fixtures for every test directory (tests/e2e, tests/security), registered in tests/conftest.py: one
+session-wide browser, since a second sync Playwright cannot start inside the first one's event loop.
+
 Playwright's own browser download cannot work on these machines; ``make test``
 installs Debian's chromium and we point Playwright at it.
 """
