@@ -6,10 +6,13 @@ points ``DJANGO_SETTINGS_MODULE`` at it, as the TOM Toolkit documents.
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +26,40 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# A bad value stops the start with ImproperlyConfigured naming the variable; manage.py and tom/wsgi.py print
+# it as one line, not a traceback.
+def env_number(name: str, default: float, kind: type = int) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be {'a whole number' if kind is int else 'a number'}, "
+                                   f"not {value!r}.")
+    return number
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def env_json(name: str, default):
+    """A setting given as JSON in the environment. The message never quotes the text (it may hold credentials)."""
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
 
 
 # Everything this TOM writes (SQLite database, uploaded files) lives here, so a
@@ -76,14 +113,14 @@ INSTALLED_APPS = [
 # `manage.py db_worker` beside the web server, so nothing is lost in a restart and uploads never wait on a peer.
 # "immediate": run in the web process right after the data commit (a demo without a worker; retries then wait
 # for the next data or "Retry now").
-TASKS_BACKEND = os.environ.get("TOM_TASKS_BACKEND", "database")
+TASKS_BACKEND = env_choice("TOM_TASKS_BACKEND", "database", ("database", "immediate"))
 TASKS = {"default": {"BACKEND": {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }[TASKS_BACKEND]}}
 # Continuous sharing retries an unreachable destination after this many seconds, doubling up to the maximum.
-CONTINUOUS_SHARING_RETRY_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_SECONDS", "30"))
-CONTINUOUS_SHARING_RETRY_MAX_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_MAX_SECONDS", "3600"))
+CONTINUOUS_SHARING_RETRY_SECONDS = env_number("CONTINUOUS_SHARING_RETRY_SECONDS", 30.0, float)
+CONTINUOUS_SHARING_RETRY_MAX_SECONDS = env_number("CONTINUOUS_SHARING_RETRY_MAX_SECONDS", 3600.0, float)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -125,7 +162,11 @@ def database_config() -> dict:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'tom.sqlite3'}"
     # Persistent connections (per thread): a new SQLite connection re-runs the PRAGMAs below on every request.
-    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    try:
+        config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    except ValueError:  # the parser's own text may quote part of the URL, password included
+        raise ImproperlyConfigured("DATABASE_URL is not a database URL this TOM can use (e.g. "
+                                   "postgres://user:password@host:5432/name or sqlite:////path/tom.sqlite3).") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while readstreams or a worker writes;
         # IMMEDIATE transactions avoid "database is locked" on upgrade from read to write.
@@ -183,11 +224,11 @@ STATICFILES_FINDERS = [
 WHITENOISE_USE_FINDERS = True
 
 # Targets
-TARGET_LIST_PAGE_SIZE = int(os.environ.get("TARGET_LIST_PAGE_SIZE", "25"))
+TARGET_LIST_PAGE_SIZE = env_number("TARGET_LIST_PAGE_SIZE", 25)
 # Pagination counts stop here: counting a million permitted rows on every page
 # view costs more than the page itself, so beyond this the page says "1000+".
-TARGET_LIST_COUNT_LIMIT = int(os.environ.get("TARGET_LIST_COUNT_LIMIT", "1000"))
-TARGET_IMPORT_MAX_ROWS = int(os.environ.get("TARGET_IMPORT_MAX_ROWS", "50000"))
+TARGET_LIST_COUNT_LIMIT = env_number("TARGET_LIST_COUNT_LIMIT", 1000)
+TARGET_IMPORT_MAX_ROWS = env_number("TARGET_IMPORT_MAX_ROWS", 50000)
 
 # Data products: the TOM Toolkit's setting names and shapes.
 DATA_PRODUCT_TYPES = {
@@ -200,7 +241,7 @@ DATA_PROCESSORS = {
     "photometry": "dataproducts.processors.photometry.PhotometryProcessor",
     "spectroscopy": "dataproducts.processors.spectroscopy.SpectroscopyProcessor",
 }
-DATA_PRODUCT_MAX_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_BYTES", 200 * 1024 * 1024))
+DATA_PRODUCT_MAX_BYTES = env_number("DATA_PRODUCT_MAX_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024  # request bodies other than files (a bulk datum POST)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Light curves with more points than this are drawn with WebGL (scattergl).
@@ -209,29 +250,18 @@ PHOTOMETRY_PAGE_SIZE = 50
 
 # Alert streams (manage.py readstreams): the TOM Toolkit's ALERT_STREAMS list (README "Alert streams").
 # ALERT_STREAMS_JSON in the environment holds it as JSON; without it, no stream is read.
-def env_json(name: str, default):
-    """A setting given as JSON in the environment; bad JSON stops the start, naming the variable."""
-    import json
-
-    from django.core.exceptions import ImproperlyConfigured
-
-    text = os.environ.get(name)
-    if not text:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
-
-
 ALERT_STREAMS = env_json("ALERT_STREAMS_JSON", [])
 # Create a target the Hermes handler cannot match, from the message's own targets table.
 ALERT_STREAMS_CREATE_TARGETS = env_bool("ALERT_STREAMS_CREATE_TARGETS", False)
+# readstreams waits this long before reconnecting to a broker that does not answer, doubling up to the maximum.
+ALERT_STREAMS_RETRY_SECONDS = env_number("ALERT_STREAMS_RETRY_SECONDS", 1.0, float)
+ALERT_STREAMS_RETRY_MAX_SECONDS = env_number("ALERT_STREAMS_RETRY_MAX_SECONDS", 60.0, float)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"],
+             "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
