@@ -49,6 +49,10 @@ CONSUMER_TUNING = {
     "enable.partition.eof": True,
     "reconnect.backoff.ms": 100,
     "reconnect.backoff.max.ms": 10000,
+    # Our consumers are assigned partitions and never join a group, so this only bounds how long close() waits
+    # for the group coordinator to take the last offsets: with the broker gone, librdkafka's default held a
+    # close (and so SIGTERM) for 45 s. Offsets it could not commit are read again, and handlers are idempotent.
+    "session.timeout.ms": 3000,
 }
 # The TOM Toolkit's dotted paths of its Hermes handler, so its users' TOPIC_HANDLERS work unchanged here.
 # (tom-alertstreams' own paths are real modules: the ``tom_alertstreams`` package.) These stay names in a
@@ -90,10 +94,8 @@ def _credentials(options: dict, keys: tuple[str, str], where: str, variables: st
     out is the explicit way to read a broker without authentication.
     """
     placeholders, empty = {}, []
-    for key in keys:
-        value = options.get(key)
-        if key not in options:
-            continue
+    for key in [k for k in keys if k in options]:
+        value = options[key]
         if isinstance(value, str) and PLACEHOLDER.match(value):
             placeholders[key] = value.strip()  # a placeholder is documentation text, never a secret: safe to quote
         elif value is None or (isinstance(value, str) and not value.strip()):
@@ -206,7 +208,7 @@ def _hint(exc: ImportError) -> str:
     for theirs, ours in COMPATIBLE_PATHS.items():
         if missing and (theirs == missing or theirs.startswith(missing + ".")):
             module, name = ours.rsplit(".", 1)
-            return f"; here it is 'from {module} import {name}'"
+            return f"; in this TOM, import it as 'from {module} import {name}'"
     return ""
 
 

@@ -210,7 +210,7 @@ def test_own_code_importing_the_toolkits_hermes_handler_is_told_our_path():
             "TOPIC_HANDLERS": {"hermes.test": "tests.alertstreams.toolkit_handler.only_photometry"}}}])
     assert caught.value.key == "ALERT_STREAMS[0].OPTIONS.TOPIC_HANDLERS['hermes.test']"
     assert "No module named 'tom_dataproducts'" in str(caught.value)
-    assert "here it is 'from alertstreams.hermes import hermes_alert_handler'" in str(caught.value)
+    assert "in this TOM, import it as 'from alertstreams.hermes import hermes_alert_handler'" in str(caught.value)
 
 
 def test_a_tom_alertstreams_subclass_that_only_listens_is_refused_naming_it():

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import ROOT, hopskotch
+from tests.kafka.fixtures import start_broker, stop_broker
+
+from .conftest import ROOT, hopskotch, publish
+
+HANDLER = "tests.alertstreams.handlers.record"
 
 ATTEMPT = re.compile(r"^(?P<stream>\S+): broker unreachable \((?P<reason>.+)\); "
                      r"retrying in (?P<delay>[\d.]+) s \(attempt (?P<attempt>\d+)\)\.$")
@@ -132,3 +136,37 @@ def test_sigterm_stops_promptly_while_waiting_for_a_broker(reader_tom, broker, r
             process.kill()
     assert run.returncode == 0 and STOPPED.match(run.lines[-1]), run.lines
     assert run.ended_at - sent <= 5, f"exited {run.ended_at - sent:.1f} s after SIGTERM"
+
+
+def test_a_broker_that_dies_mid_read_is_reported_and_sigterm_still_stops_promptly(reader_tom):
+    """With offsets stored, closing the consumer waits for the group coordinator to take them; with the broker
+    gone that wait is bounded (it was 45 s, librdkafka's session timeout)."""
+    broker = start_broker()
+    try:
+        topic = broker.new_topic("dies")
+        publish(broker, topic, [{"n": 1}])
+        command, environment = reader_tom.manage("readstreams", "--skip-checks", "--progress-seconds", "0.2",
+                                                 alert_streams=hopskotch(broker, {topic: HANDLER}))
+        environment.update(ALERT_STREAMS_RETRY_SECONDS="30", ALERT_STREAMS_RETRY_MAX_SECONDS="30")
+        process = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        seen = [process.stdout.readline()]
+        while not seen[-1].startswith("1 messages in"):  # handled, and its offset stored
+            seen.append(process.stdout.readline())
+            assert seen[-1], seen
+    finally:
+        stop_broker(broker)
+    try:
+        gone = time.monotonic()
+        while "broker unreachable" not in seen[-1]:
+            seen.append(process.stdout.readline())
+            assert seen[-1] and time.monotonic() - gone < 30, seen
+        assert "retrying in 30 s (attempt 2)" in seen[-1], seen[-1]
+        process.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        run = finish(process, "".join(seen), sent, timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert run.returncode == 0 and run.lines[-1].startswith("Stopped: 1 messages"), run.lines
+    assert run.ended_at - sent <= 8, f"exited {run.ended_at - sent:.1f} s after SIGTERM"
