@@ -46,6 +46,12 @@ CONNECT_SECONDS = 10.0  # a connection attempt whose broker has not answered by 
 BATCH_SIZE = 500
 
 
+def _reason(exc: Exception) -> str:
+    """A KafkaException's own words ("Failed to get metadata: ..."), not the repr of the KafkaError inside."""
+    error = exc.args[0] if exc.args else None
+    return error.str() if isinstance(error, confluent_kafka.KafkaError) else str(exc)
+
+
 def _reset_connection() -> None:
     """After a database error: drop a connection that went bad (not inside an outer transaction, e.g. a test's)."""
     if not connection.in_atomic_block:
@@ -141,26 +147,26 @@ class Runner:
             try:
                 stream.open(self.from_beginning, self.topics)
             except (confluent_kafka.KafkaException, ValueError, OSError) as exc:
-                self._disconnect(conn, str(exc))
+                self._disconnect(conn, _reason(exc))
                 return False
             conn.give_up_at = now + CONNECT_SECONDS
         if not stream.ready:
             self._connect(conn)
             return False
         if stream.broken:
-            self._disconnect(conn, stream.last_error or stream.broken)
+            self._disconnect(conn, stream.failure())
             return False
         if now - conn.refreshed >= TOPIC_REFRESH_SECONDS:
             conn.refreshed = now
             try:
                 stream.refresh_topics(METADATA_SECONDS)
             except confluent_kafka.KafkaException as exc:  # a dead broker shows through ``broken``
-                logger.debug("%s: no topic list this time (%s); asking again later.", stream, exc)
+                logger.debug("%s: no topic list this time (%s); asking again later.", stream, _reason(exc))
         limit = BATCH_SIZE if self.max_messages is None else min(BATCH_SIZE, self.max_messages - self.progress.messages)
         try:
             batch = stream.poll(limit, timeout)
         except confluent_kafka.KafkaException as exc:
-            self._disconnect(conn, stream.last_error or str(exc))
+            self._disconnect(conn, stream.failure(_reason(exc)))
             return False
         if batch:
             self._handle_batch(conn, batch)
@@ -174,8 +180,10 @@ class Runner:
             stream.refresh_topics(METADATA_SECONDS)
         except confluent_kafka.KafkaException as exc:
             stream.serve()  # runs the error callback, which says whether any broker answers
-            if stream.broken or time.monotonic() >= conn.give_up_at:
-                self._disconnect(conn, stream.last_error or stream.broken or str(exc))
+            if stream.broken:
+                self._disconnect(conn, stream.failure())
+            elif time.monotonic() >= conn.give_up_at:
+                self._disconnect(conn, f"no answer in {CONNECT_SECONDS:g} s: {stream.failure(_reason(exc))}")
             return
         conn.refreshed = time.monotonic()
         if conn.failures:
@@ -186,11 +194,11 @@ class Runner:
         """Close the consumer and say so, in one line: why, how long until the next attempt, which attempt."""
         delay = min(self.retry_seconds * 2 ** min(conn.failures, 32), self.retry_max_seconds)
         conn.failures += 1
-        conn.retry_at = time.monotonic() + delay
         self.progress.errors += 1
         self.say(f"{conn.stream}: broker unreachable ({reason}); retrying in {delay:g} s "
                  f"(attempt {conn.failures + 1}).")
-        conn.stream.close()
+        conn.stream.close()  # up to 3 s when offsets wait for a broker that is gone (session.timeout.ms)
+        conn.retry_at = time.monotonic() + delay
 
     # Handling
 

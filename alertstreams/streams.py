@@ -123,20 +123,29 @@ def _credentials(options: dict, keys: tuple[str, str], where: str, variables: st
 class KafkaLog:
     """librdkafka's log lines (confluent-kafka's ``logger`` setting) through Python logging, at our levels.
 
-    Connection failures (librdkafka's FAIL lines, logged every 50 ms while a
-    broker refuses) are DEBUG: readstreams reports each of its own reconnect
-    attempts, with the reason, in one line. librdkafka's errors are WARNING
-    (readstreams carries on and retries), its notices INFO, its debug DEBUG.
+    A failed connection (FAIL, logged every 50 ms while a broker refuses) or
+    request (REQTMOUT) is DEBUG: librdkafka retries them itself, and when they
+    add up to an unreachable broker readstreams says so in one line per
+    reconnect attempt, giving the first of them as its reason. librdkafka's
+    other errors are WARNING (readstreams carries on), its notices INFO, its
+    debug DEBUG.
     """
 
-    def __init__(self, stream: str):
+    CHATTER = {"FAIL", "REQTMOUT"}
+
+    def __init__(self, stream: KafkaAlertStream):
         self.stream = stream
 
     def log(self, level: int, fmt: str, *args) -> None:
         facility = args[0] if args else ""
-        level = logging.DEBUG if facility == "FAIL" else min(level, logging.WARNING)
+        if facility in self.CHATTER:
+            level = logging.DEBUG
+            if not self.stream.last_log:  # the first says why; what follows repeats it or sums it up
+                self.stream.last_log = str(args[-1]).split("]: ", 1)[-1]  # without librdkafka's "[thrd:...]: "
+        else:
+            level = min(level, logging.WARNING)
         if kafka_logger.isEnabledFor(level):
-            kafka_logger.log(level, "%s: librdkafka " + fmt, self.stream, *args)
+            kafka_logger.log(level, "%s: librdkafka " + fmt, self.stream.name, *args)
 
 
 # Keywords tom-alertstreams' newer handlers take: handler(alert, alert_stream=..., topic=..., metadata=...).
@@ -323,11 +332,16 @@ class AlertStream:
         self.rules = ([r for r in rules if r.exact] + [r for r in rules if r.patterns]
                       + [r for r in rules if r.key == "*"])
         self.broken = ""  # why the connection must be reopened, set by the error callback
-        self.last_error = ""  # the latest error from the broker connection: the reason readstreams gives
+        self.last_error = ""  # the latest error from the broker connection (error callback) since it last answered
+        self.last_log = ""  # the first connection failure librdkafka logged since the broker last answered
         self.ready = False  # connected: the broker answered and the wanted partitions are assigned
 
     def __str__(self) -> str:
         return self.name
+
+    def failure(self, fallback: str = "") -> str:
+        """Why the connection failed, in librdkafka's most specific words ("1/1 brokers are down" last)."""
+        return self.last_error or self.last_log or self.broken or fallback
 
     def rule_for(self, topic: str) -> TopicRule | None:
         return next((rule for rule in self.rules if rule.matches(topic)), None)
@@ -427,11 +441,11 @@ class KafkaAlertStream(AlertStream):
         config = {
             **CONSUMER_TUNING,
             "error_cb": self.on_error,
-            "logger": KafkaLog(self.name),
+            "logger": KafkaLog(self),
             "auto.offset.reset": self.start_position.lower(),
             **self.consumer_config(),
         }
-        self.broken = self.last_error = ""
+        self.broken = self.last_error = self.last_log = ""
         self.ready = False
         self.reported = set()
         self.from_beginning = from_beginning
@@ -446,7 +460,7 @@ class KafkaAlertStream(AlertStream):
         One metadata request of at most ``timeout`` seconds; ``KafkaException`` when the broker did not answer.
         """
         metadata = self.consumer.list_topics(timeout=timeout)
-        self.ready = True
+        self.ready, self.last_error, self.last_log = True, "", ""  # the broker answers: older errors are stale
         available = {name for name, t in metadata.topics.items() if t.error is None}
         wanted = self.wanted_topics(available)
         if self.only_topics:
