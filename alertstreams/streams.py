@@ -51,7 +51,7 @@ CONSUMER_TUNING = {
     "reconnect.backoff.max.ms": 10000,
     # Our consumers are assigned partitions and never join a group, so this only bounds how long close() waits
     # for the group coordinator to take the last offsets: with the broker gone, librdkafka's default held a
-    # close (and so SIGTERM) for 45 s. Offsets it could not commit are read again, and handlers are idempotent.
+    # close (and so SIGTERM) for 45 s. Offsets it could not commit are read again (at-least-once, as after a crash).
     "session.timeout.ms": 3000,
 }
 # The TOM Toolkit's dotted paths of its Hermes handler, so its users' TOPIC_HANDLERS work unchanged here.
