@@ -1,6 +1,7 @@
-"""readstreams as a real process against brokers that are not there: a port nobody listens on, and one that
-accepts connections and never answers. One line per reconnect attempt, growing and capped waits, librdkafka's
-own log through Python logging, and --max-seconds and SIGTERM honoured within about a second.
+"""readstreams as a real process against brokers that are not there: a port nobody listens on, one that
+accepts connections and never answers, and a real broker that dies mid-read. One line per reconnect attempt,
+growing and capped waits, librdkafka's own log through Python logging, and --max-seconds and SIGTERM honoured
+within about a second.
 
 The time bounds are generous functional bounds against a hang (the old code ran 10 s past --max-seconds 8),
 not measurements."""
@@ -57,11 +58,21 @@ class Run:
         return float(STOPPED.match(self.lines[-1])["seconds"])
 
 
+@dataclass
+class Address:
+    """Where ALERT_STREAMS points (``hopskotch`` reads ``.url``): a loopback port with no broker behind it."""
+
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"kafka://127.0.0.1:{self.port}/"
+
+
 def start(reader_tom, port: int, *args: str, **env: str) -> subprocess.Popen:
     """readstreams against 127.0.0.1:port, without system checks (only its own output), stderr into stdout."""
-    broker = type("Broker", (), {"url": f"kafka://127.0.0.1:{port}/"})
     command, environment = reader_tom.manage("readstreams", "--skip-checks", *args,
-                                             alert_streams=hopskotch(broker, "hermes.test"))
+                                             alert_streams=hopskotch(Address(port), "hermes.test"))
     environment.update({"LOG_LEVEL": "INFO", **env})  # INFO: what an operator sees by default
     return subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
