@@ -10,10 +10,14 @@ Guarantees, in order of importance:
 - **One bad message never stops a stream.** When a batch fails, its messages
   are handled one at a time, each retried a bounded number of times; a
   message that still fails is kept as a ``DeadLetter`` and skipped.
-- **A dead broker is noticed and retried with backoff**, and the log says so.
+- **A dead broker is noticed and retried with backoff**: one line per
+  reconnect attempt, with the reason and the wait, which doubles from
+  ``retry_seconds`` up to ``retry_max_seconds``.
 - **SIGTERM / SIGINT** finish the current message (or batch, for a handler
   that takes batches: at most ``BATCH_SIZE`` messages, well under a second),
-  commit, and return.
+  commit, and return. Nothing else blocks for long: waiting for a broker is
+  done in steps of ``METADATA_SECONDS``, so a stop request or ``max_seconds``
+  is honoured within about a second, even while a broker does not answer.
 
 All streams are read from one thread, in turn: handlers write to one
 database, and SQLite takes one writer at a time anyway.
@@ -36,9 +40,16 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 RETRY_DELAY = 0.2  # seconds before the 2nd attempt; doubled for each further one
-RECONNECT_DELAYS = (1, 2, 5, 10, 30, 60)  # seconds; the last repeats
 TOPIC_REFRESH_SECONDS = 30
+METADATA_SECONDS = 0.5  # the longest one metadata request may block the loop
+CONNECT_SECONDS = 10.0  # a connection attempt whose broker has not answered by then has failed
 BATCH_SIZE = 500
+
+
+def _reason(exc: Exception) -> str:
+    """A KafkaException's own words ("Failed to get metadata: ..."), not the repr of the KafkaError inside."""
+    error = exc.args[0] if exc.args else None
+    return error.str() if isinstance(error, confluent_kafka.KafkaError) else str(exc)
 
 
 def _reset_connection() -> None:
@@ -69,8 +80,9 @@ class Progress:
 @dataclass
 class _Connection:
     stream: AlertStream
-    failures: int = 0
+    failures: int = 0  # failed attempts in a row
     retry_at: float = 0.0
+    give_up_at: float = 0.0  # while connecting: when this attempt counts as failed
     refreshed: float = 0.0
     unhandled_topics: set = field(default_factory=set)
 
@@ -78,8 +90,11 @@ class _Connection:
 class Runner:
     def __init__(self, streams: list[AlertStream], *, from_beginning: bool = False, topics=(),
                  max_messages: int | None = None, max_seconds: float | None = None, until_end: bool = False,
-                 progress_seconds: float = 30.0, say: Callable[[str], None] = logger.info):
+                 progress_seconds: float = 30.0, retry_seconds: float = 1.0, retry_max_seconds: float = 60.0,
+                 say: Callable[[str], None] = logger.info):
         self.connections = [_Connection(s) for s in streams]
+        self.retry_seconds = retry_seconds
+        self.retry_max_seconds = retry_max_seconds
         self.from_beginning = from_beginning
         self.topics = tuple(topics)
         self.max_messages = max_messages
@@ -113,7 +128,7 @@ class Runner:
                                           for c in self.connections):
                     break
                 if not busy and all(c.stream.consumer is None for c in self.connections):
-                    time.sleep(0.2)  # every stream waits for its broker
+                    time.sleep(0.2)  # every stream waits to retry its broker
                 if time.monotonic() - last_line >= self.progress_seconds:
                     self.say(self.progress.line())
                     last_line = time.monotonic()
@@ -123,44 +138,67 @@ class Runner:
         return self.progress
 
     def _step(self, conn: _Connection, timeout: float) -> bool:
-        """Open, refresh or read one stream once; True when messages were handled."""
+        """Open, connect, refresh or read one stream once, blocking at most about a second; True when
+        messages were handled."""
         stream, now = conn.stream, time.monotonic()
         if stream.consumer is None:
             if now < conn.retry_at:
                 return False
             try:
                 stream.open(self.from_beginning, self.topics)
-                conn.refreshed = now
-                if conn.failures:
-                    self.say(f"{stream}: connected again after {conn.failures} failed attempts.")
-                conn.failures = 0
             except (confluent_kafka.KafkaException, ValueError, OSError) as exc:
-                self._disconnect(conn, str(exc))
+                self._disconnect(conn, _reason(exc))
                 return False
-        if stream.broken:
-            self._disconnect(conn, stream.broken)
+            conn.give_up_at = now + CONNECT_SECONDS
+        if not stream.ready:
+            self._connect(conn)
             return False
+        if stream.broken:
+            self._disconnect(conn, stream.failure())
+            return False
+        if now - conn.refreshed >= TOPIC_REFRESH_SECONDS:
+            conn.refreshed = now
+            try:
+                stream.refresh_topics(METADATA_SECONDS)
+            except confluent_kafka.KafkaException as exc:  # a dead broker shows through ``broken``
+                logger.debug("%s: no topic list this time (%s); asking again later.", stream, _reason(exc))
+        limit = BATCH_SIZE if self.max_messages is None else min(BATCH_SIZE, self.max_messages - self.progress.messages)
         try:
-            if now - conn.refreshed >= TOPIC_REFRESH_SECONDS:
-                stream.refresh_topics()
-                conn.refreshed = now
-            limit = BATCH_SIZE if self.max_messages is None else min(BATCH_SIZE,
-                                                                     self.max_messages - self.progress.messages)
             batch = stream.poll(limit, timeout)
         except confluent_kafka.KafkaException as exc:
-            self._disconnect(conn, str(exc))
+            self._disconnect(conn, stream.failure(_reason(exc)))
             return False
         if batch:
             self._handle_batch(conn, batch)
         return bool(batch)
 
+    def _connect(self, conn: _Connection) -> None:
+        """Ask the broker for its topics once (at most METADATA_SECONDS); past CONNECT_SECONDS, or once no
+        broker answers at all, the attempt has failed."""
+        stream = conn.stream
+        try:
+            stream.refresh_topics(METADATA_SECONDS)
+        except confluent_kafka.KafkaException as exc:
+            stream.serve()  # runs the error callback, which says whether any broker answers
+            if stream.broken:
+                self._disconnect(conn, stream.failure())
+            elif time.monotonic() >= conn.give_up_at:
+                self._disconnect(conn, f"no answer in {CONNECT_SECONDS:g} s: {stream.failure(_reason(exc))}")
+            return
+        conn.refreshed = time.monotonic()
+        if conn.failures:
+            self.say(f"{stream}: connected again after {conn.failures} failed attempt(s).")
+        conn.failures = 0
+
     def _disconnect(self, conn: _Connection, reason: str) -> None:
-        delay = RECONNECT_DELAYS[min(conn.failures, len(RECONNECT_DELAYS) - 1)]
+        """Close the consumer and say so, in one line: why, how long until the next attempt, which attempt."""
+        delay = min(self.retry_seconds * 2 ** min(conn.failures, 32), self.retry_max_seconds)
         conn.failures += 1
-        conn.retry_at = time.monotonic() + delay
         self.progress.errors += 1
-        self.say(f"{conn.stream}: broker unreachable ({reason}); reconnecting in {delay} s.")
-        conn.stream.close()
+        self.say(f"{conn.stream}: broker unreachable ({reason}); retrying in {delay:g} s "
+                 f"(attempt {conn.failures + 1}).")
+        conn.stream.close()  # up to 3 s when offsets wait for a broker that is gone (session.timeout.ms)
+        conn.retry_at = time.monotonic() + delay
 
     # Handling
 
@@ -175,7 +213,7 @@ class Runner:
             return
         if message.decode_error:
             raise BadMessage(message.decode_error)
-        rule.handler(message.alert, message.metadata)
+        rule.handler(message.alert, message.metadata, conn.stream, message.topic)
 
     def _handle_batch(self, conn: _Connection, batch: list[Message]) -> None:
         done: list[Message] = []

@@ -14,6 +14,11 @@ hop's ``Stream.open``: adc-streaming's ``ConsumerConfig`` has no way to pass
 ``fetch.queue.backoff.ms``, and that one setting caps reading at about 1,500
 messages a second. Messages are still decoded by hop (``Deserializer``,
 ``Metadata``), so handlers receive exactly what tom-alertstreams gives them.
+
+librdkafka's own log lines go to the ``alertstreams.kafka`` logger (its
+``logger`` setting), not raw to stderr: a broker that refuses connections
+makes librdkafka log every 50 ms, and readstreams reports each of its own
+reconnect attempts in one line instead.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 logger = logging.getLogger(__name__)
+kafka_logger = logging.getLogger("alertstreams.kafka")
 
 PLACEHOLDER = re.compile(r"^\s*set\b.*\bin\s+environment\s*$", re.IGNORECASE)
 # librdkafka settings for every stream's consumer (see the module docstring and WIRE.md §5).
@@ -43,16 +49,27 @@ CONSUMER_TUNING = {
     "enable.partition.eof": True,
     "reconnect.backoff.ms": 100,
     "reconnect.backoff.max.ms": 10000,
+    # Our consumers are assigned partitions and never join a group, so this only bounds how long close() waits
+    # for the group coordinator to take the last offsets: with the broker gone, librdkafka's default held a
+    # close (and so SIGTERM) for 45 s. Offsets it could not commit are read again (at-least-once, as after a crash).
+    "session.timeout.ms": 3000,
 }
-# tom-alertstreams' and the TOM Toolkit's dotted paths, so their settings work unchanged here.
+# The TOM Toolkit's dotted paths of its Hermes handler, so its users' TOPIC_HANDLERS work unchanged here.
+# (tom-alertstreams' own paths are real modules: the ``tom_alertstreams`` package.) These stay names in a
+# setting rather than packages: a ``tom_dataproducts`` package of ours would take the name of the TOM
+# Toolkit's main data app, and the documentation only ever writes these paths as TOPIC_HANDLERS values.
 COMPATIBLE_PATHS = {
-    "tom_alertstreams.alertstreams.hopskotch.HopskotchAlertStream": "alertstreams.streams.HopskotchAlertStream",
-    "tom_alertstreams.alertstreams.gcn.GCNClassicAlertStream": "alertstreams.streams.GCNClassicAlertStream",
     "tom_dataproducts.alertstreams.hermes.hermes_alert_handler": "alertstreams.hermes.hermes_alert_handler",
     "tom_hermes.alertstreams.ingester.hermes_alert_handler": "alertstreams.hermes.hermes_alert_handler",
 }
 # Errors after which the consumer is closed and opened again (with backoff) rather than left to retry.
 BROKER_DOWN = {confluent_kafka.KafkaError._ALL_BROKERS_DOWN}
+# Errors about one broker connection, which librdkafka retries by itself; readstreams' reconnect line
+# reports them when they add up to "no broker answers" (BROKER_DOWN), so on their own they are chatter.
+CONNECTION_ERRORS = BROKER_DOWN | {confluent_kafka.KafkaError._TRANSPORT, confluent_kafka.KafkaError._RESOLVE,
+                                   confluent_kafka.KafkaError._TIMED_OUT}
+# The TOM Toolkit's documented ALERT_STREAMS reads the credentials from these (see StreamConfigError texts).
+DOCUMENTED_CREDENTIAL_VARIABLES = "SCIMMA_CREDENTIAL_USERNAME and SCIMMA_CREDENTIAL_PASSWORD"
 
 
 class StreamConfigError(ImproperlyConfigured):
@@ -67,13 +84,107 @@ def _present(value) -> bool:
     return value not in (None, "") and not (isinstance(value, str) and PLACEHOLDER.match(value))
 
 
+def _credentials(options: dict, keys: tuple[str, str], where: str, variables: str) -> bool:
+    """Whether a stream authenticates: True when both ``keys`` are given, False when both are left out.
+
+    A key that is present but empty, or still a documentation placeholder ("set
+    SCIMMA_CREDENTIAL_USERNAME value in environment"), is refused, naming it:
+    the settings meant to authenticate, and connecting without credentials
+    would only be refused by the broker, again and again. Leaving both keys
+    out is the explicit way to read a broker without authentication.
+    """
+    placeholders, empty = {}, []
+    for key in [k for k in keys if k in options]:
+        value = options[key]
+        if isinstance(value, str) and PLACEHOLDER.match(value):
+            placeholders[key] = value.strip()  # a placeholder is documentation text, never a secret: safe to quote
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            empty.append(key)
+    both = " and ".join(keys)
+    how = (f"set the environment variables your settings read {both} from ({variables} in the TOM Toolkit's "
+           f"documentation), or leave {both} out for a broker without authentication.")
+    if placeholders:
+        names = " and ".join(placeholders)
+        verb = "are" if len(placeholders) > 1 else "is"
+        quoted = ", ".join(dict.fromkeys(repr(v) for v in placeholders.values()))
+        raise StreamConfigError(f"{where}.{next(iter(placeholders))}",
+                                f"{names} {verb} still the documentation's placeholder ({quoted}): {how}")
+    if empty:
+        verb = "are" if len(empty) > 1 else "is"
+        raise StreamConfigError(f"{where}.{empty[0]}", f"{' and '.join(empty)} {verb} empty: {how}")
+    given = [key in options for key in keys]
+    if given[0] != given[1]:
+        missing = keys[given.index(False)]
+        raise StreamConfigError(f"{where}.{missing}", f"{both} go together "
+                                                      "(leave both out for a broker without authentication).")
+    return all(given)
+
+
+class KafkaLog:
+    """librdkafka's log lines (confluent-kafka's ``logger`` setting) through Python logging, at our levels.
+
+    A failed connection (FAIL, logged every 50 ms while a broker refuses) or
+    request (REQTMOUT) is DEBUG: librdkafka retries them itself, and when they
+    add up to an unreachable broker readstreams says so in one line per
+    reconnect attempt, giving the first of them as its reason. librdkafka's
+    other errors are WARNING (readstreams carries on), its notices INFO, its
+    debug DEBUG.
+    """
+
+    CHATTER = {"FAIL", "REQTMOUT"}
+
+    def __init__(self, stream: KafkaAlertStream):
+        self.stream = stream
+
+    def log(self, level: int, fmt: str, *args) -> None:
+        facility = args[0] if args else ""
+        if facility in self.CHATTER:
+            level = logging.DEBUG
+            if not self.stream.last_log:  # the first says why; what follows repeats it or sums it up
+                self.stream.last_log = str(args[-1]).split("]: ", 1)[-1]  # without librdkafka's "[thrd:...]: "
+        else:
+            level = min(level, logging.WARNING)
+        if kafka_logger.isEnabledFor(level):
+            kafka_logger.log(level, "%s: librdkafka " + fmt, self.stream.name, *args)
+
+
+# Keywords tom-alertstreams' newer handlers take: handler(alert, alert_stream=..., topic=..., metadata=...).
+HANDLER_KEYWORDS = ("alert_stream", "topic", "metadata")
+
+
+def _calling_convention(function: Callable) -> tuple[str, tuple[str, ...]]:
+    """How to call a handler: ("two", ()), ("one", ()) or ("keywords", names it accepts).
+
+    Handlers written for tom-alertstreams 1.x and the TOM Toolkit take
+    ``(alert, metadata)``; its GCN handlers take the Kafka message alone;
+    its later handlers take the alert and keywords (``alert_stream``,
+    ``topic``, ``metadata``, usually through ``**kwargs``). The signature
+    tells them apart, so each gets what it was written for.
+    """
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return "two", ()
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return "two", ()
+    takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters)
+    named = [p.name for p in parameters[1:] if p.kind != p.VAR_KEYWORD and p.name in HANDLER_KEYWORDS]
+    required = [p.name for p in parameters[1:] if p.default is p.empty
+                and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    if (takes_any or {"alert_stream", "topic"} & set(named)) and set(required) <= set(HANDLER_KEYWORDS):
+        return "keywords", HANDLER_KEYWORDS if takes_any else tuple(named)
+    return ("one", ()) if len(positional) == 1 else ("two", ())
+
+
 @dataclass
 class Handler:
-    """A topic's handler: its dotted path, the function, and whether it takes (alert, metadata) or one argument."""
+    """A topic's handler: its dotted path, the function, and how it wants to be called (see _calling_convention)."""
 
     path: str
     function: Callable
-    two_arguments: bool = True
+    convention: str = "two"
+    keywords: tuple[str, ...] = ()
     # ``function.handle_batch([(alert, metadata), ...])``, when the handler offers it: readstreams then
     # hands it a whole batch at once (the Hermes handler does, to save per-message database work).
     batch: Callable | None = None
@@ -85,20 +196,29 @@ class Handler:
         try:
             function = import_string(COMPATIBLE_PATHS.get(path, path))
         except ImportError as exc:
-            raise StreamConfigError(key, f"cannot import {path!r} ({exc}).") from None
+            raise StreamConfigError(key, f"cannot import {path!r} ({exc}){_hint(exc)}.") from None
         if not callable(function):
             raise StreamConfigError(key, f"{path!r} is not callable.")
-        try:
-            positional = [p for p in inspect.signature(function).parameters.values()
-                          if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
-            two = len(positional) != 1 or positional[0].kind == positional[0].VAR_POSITIONAL
-        except (TypeError, ValueError):
-            two = True
-        return cls(path, function, two, getattr(function, "handle_batch", None))
+        convention, keywords = _calling_convention(function)
+        return cls(path, function, convention, keywords, getattr(function, "handle_batch", None))
 
-    def __call__(self, alert, metadata):
-        # tom-alertstreams' GCN and ANTARES handlers take the message alone
-        return self.function(alert, metadata) if self.two_arguments else self.function(alert)
+    def __call__(self, alert, metadata, stream: AlertStream | None = None, topic: str = ""):
+        if self.convention == "one":  # tom-alertstreams' GCN and ANTARES handlers take the message alone
+            return self.function(alert)
+        if self.convention == "keywords":
+            given = {"alert_stream": stream, "topic": topic, "metadata": metadata}
+            return self.function(alert, **{name: given[name] for name in self.keywords})
+        return self.function(alert, metadata)
+
+
+def _hint(exc: ImportError) -> str:
+    """For a handler of the operator's own that imports a TOM Toolkit module we only know by its dotted path."""
+    missing = getattr(exc, "name", None) or ""
+    for theirs, ours in COMPATIBLE_PATHS.items():
+        if missing and (theirs == missing or theirs.startswith(missing + ".")):
+            module, name = ours.rsplit(".", 1)
+            return f"; in this TOM, import it as 'from {module} import {name}'"
+    return ""
 
 
 @dataclass
@@ -124,30 +244,58 @@ class Message:
 
 @dataclass
 class TopicRule:
+    """One TOPIC_HANDLERS key and its handler; ``patterns`` empty: an exact topic name (or ``*``, every topic).
+
+    A topic matches when any of the key's patterns does (see ``_topic_rule``).
+    """
+
     key: str
     handler: Handler
-    pattern: re.Pattern | None = None  # None: an exact topic name
+    patterns: tuple[Callable[[str], object], ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        return not self.patterns and self.key != "*"
 
     def matches(self, topic: str) -> bool:
         if self.key == "*":
             return True
-        return bool(self.pattern.fullmatch(topic)) if self.pattern else topic == self.key
+        return any(match(topic) for match in self.patterns) if self.patterns else topic == self.key
 
 
 def _topic_rule(key, path, where: str) -> TopicRule:
+    """A TOPIC_HANDLERS key read as ours and as tom-alertstreams reads it.
+
+    - ``*``: every topic (tried last).
+    - ``^...``: a regular expression that must match the whole topic name (ours).
+    - a key with ``*``: tom-alertstreams' wildcard key, a regular expression
+      applied with ``re.match`` (anchored at the start of the name only:
+      ``gcn\\.(a|b).*``, ``hermes.*``); also, as before, a glob over the whole
+      name (``hermes.*``, ``*.test``, ``gcn*heartbeat``). Either reading
+      matching is enough, so a key copied from tom-alertstreams routes every
+      topic it routed there, and our globs keep routing what they did.
+    - a key with ``?`` or ``[`` (no ``*``): a glob (Kafka names cannot hold them).
+    - anything else: an exact topic name.
+    """
     if not isinstance(key, str) or not key.strip():
         raise StreamConfigError(where, "topic names must be non-empty text.")
     handler = Handler.load(path, f"{where}[{key!r}]")
     if key == "*":
         return TopicRule(key, handler)
-    if key.startswith("^"):  # a regular expression
+    patterns = []
+    if key.startswith("^"):  # our regular expression, over the whole name
         try:
-            return TopicRule(key, handler, re.compile(key))
+            patterns.append(re.compile(key).fullmatch)
         except re.error as exc:
             raise StreamConfigError(f"{where}[{key!r}]", f"not a regular expression ({exc}).") from None
-    if any(c in key for c in "*?["):  # a glob such as "hermes.*"
-        return TopicRule(key, handler, re.compile(fnmatch.translate(key)))
-    return TopicRule(key, handler)
+    elif any(c in key for c in "*?["):  # a glob such as "hermes.*"
+        patterns.append(re.compile(fnmatch.translate(key)).fullmatch)
+    if "*" in key:  # tom-alertstreams: re.match(key, topic) for a key with "*"
+        try:
+            patterns.append(re.compile(key).match)
+        except re.error:
+            pass  # not a regular expression ("*.test"): the glob reading alone (tom-alertstreams would fail on it)
+    return TopicRule(key, handler, tuple(patterns))
 
 
 class AlertStream:
@@ -180,34 +328,47 @@ class AlertStream:
         if not isinstance(handlers, dict) or not handlers:
             raise StreamConfigError(f"{where}.TOPIC_HANDLERS", "must map topics to dotted handler paths.")
         rules = [_topic_rule(k, v, f"{where}.TOPIC_HANDLERS") for k, v in handlers.items()]
-        # exact names first, then patterns in the order given, then "*"
-        self.rules = ([r for r in rules if r.pattern is None and r.key != "*"] + [r for r in rules if r.pattern]
+        # exact names first, then patterns in the order given, then "*" (tom-alertstreams' order too)
+        self.rules = ([r for r in rules if r.exact] + [r for r in rules if r.patterns]
                       + [r for r in rules if r.key == "*"])
         self.broken = ""  # why the connection must be reopened, set by the error callback
+        self.last_error = ""  # the latest error from the broker connection (error callback) since it last answered
+        self.last_log = ""  # the first connection failure librdkafka logged since the broker last answered
+        self.ready = False  # connected: the broker answered and the wanted partitions are assigned
 
     def __str__(self) -> str:
         return self.name
+
+    def failure(self, fallback: str = "") -> str:
+        """Why the connection failed, in librdkafka's most specific words ("1/1 brokers are down" last)."""
+        return self.last_error or self.last_log or self.broken or fallback
 
     def rule_for(self, topic: str) -> TopicRule | None:
         return next((rule for rule in self.rules if rule.matches(topic)), None)
 
     def wanted_topics(self, available: Iterable[str]) -> set[str]:
         """Which of the broker's topics to read: exact names, and those a pattern matches."""
-        exact = {r.key for r in self.rules if r.pattern is None and r.key != "*"}
-        wanted = exact & set(available)
+        wanted = self.exact_topics() & set(available)
         for topic in available:
             if topic.startswith("__"):  # Kafka's own topics
                 continue
-            if any(r.matches(topic) for r in self.rules if r.pattern is not None or r.key == "*"):
+            if any(r.matches(topic) for r in self.rules if not r.exact):
                 wanted.add(topic)
         return wanted
 
     def exact_topics(self) -> set[str]:
-        return {r.key for r in self.rules if r.pattern is None and r.key != "*"}
+        return {r.key for r in self.rules if r.exact}
 
-    # Reading: implemented by KafkaAlertStream.
+    # Reading: implemented by KafkaAlertStream. ``open`` only prepares (no network wait); ``refresh_topics``
+    # asks the broker, for at most ``timeout`` seconds, so the runner stays responsive to stop requests.
     def open(self, from_beginning: bool = False, only_topics: Iterable[str] = ()) -> None:
         raise NotImplementedError
+
+    def refresh_topics(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    def serve(self) -> None:
+        """Run pending client callbacks (errors, log lines) while not reading."""
 
     def poll(self, max_messages: int, timeout: float) -> list[Message]:
         raise NotImplementedError
@@ -220,7 +381,7 @@ class AlertStream:
 
     @property
     def at_end(self) -> bool:
-        """True when every assigned partition has been read to its end (for --until-end)."""
+        """True when connected and every assigned partition has been read to its end (for --until-end)."""
         raise NotImplementedError
 
 
@@ -239,6 +400,7 @@ class KafkaAlertStream(AlertStream):
         self.assigned: set[tuple[str, int]] = set()
         self.active: set[tuple[str, int]] = set()  # partitions not yet read to their end
         self.missing_reported: set[str] = set()
+        self.reported: set[str] = set()  # Kafka errors already logged at WARNING on this connection
 
     def default_group_id(self, username: str = "") -> str:
         base = slugify(settings.TOM_NAME) or "tom"
@@ -256,29 +418,49 @@ class KafkaAlertStream(AlertStream):
                        alert=raw, metadata=raw)
 
     def on_error(self, error: confluent_kafka.KafkaError) -> None:
-        """librdkafka's error callback: log it, and ask for a reconnect when no broker answers."""
-        logger.warning("%s: Kafka error: %s", self.name, error.str())
-        if error.code() in BROKER_DOWN or error.fatal():
-            self.broken = error.str()
+        """librdkafka's error callback: remember it, and ask for a reconnect when no broker answers.
+
+        Logged at DEBUG while connecting, and for connection errors librdkafka
+        retries by itself: readstreams' reconnect line gives ``last_error`` as
+        its reason. Other errors, once connected, are WARNING, once each per
+        connection (librdkafka repeats them).
+        """
+        text, code = error.str(), error.code()
+        if code not in BROKER_DOWN:  # "1/1 brokers are down" says less than the error before it
+            self.last_error = text
+        if code in BROKER_DOWN or error.fatal():
+            self.broken = text
+        if not self.ready or code in CONNECTION_ERRORS or text in self.reported:
+            logger.debug("%s: Kafka error: %s", self.name, text)
+        else:
+            self.reported.add(text)
+            logger.warning("%s: Kafka error: %s", self.name, text)
 
     def open(self, from_beginning: bool = False, only_topics: Iterable[str] = ()) -> None:
+        """Make the consumer; nothing waits on the network until ``refresh_topics``."""
         config = {
             **CONSUMER_TUNING,
             "error_cb": self.on_error,
+            "logger": KafkaLog(self),
             "auto.offset.reset": self.start_position.lower(),
             **self.consumer_config(),
         }
-        self.broken = ""
+        self.broken = self.last_error = self.last_log = ""
+        self.ready = False
+        self.reported = set()
         self.from_beginning = from_beginning
         self.only_topics = set(only_topics)
         self.assigned = set()
         self.active = set()
         self.consumer = self.make_consumer(config)
-        self.refresh_topics()
 
-    def refresh_topics(self) -> None:
-        """Assign the partitions of wanted topics not yet assigned (new topics appear while we run)."""
-        metadata = self.consumer.list_topics(timeout=10)
+    def refresh_topics(self, timeout: float) -> None:
+        """Assign the partitions of wanted topics not yet assigned (new topics appear while we run).
+
+        One metadata request of at most ``timeout`` seconds; ``KafkaException`` when the broker did not answer.
+        """
+        metadata = self.consumer.list_topics(timeout=timeout)
+        self.ready, self.last_error, self.last_log = True, "", ""  # the broker answers: older errors are stale
         available = {name for name, t in metadata.topics.items() if t.error is None}
         wanted = self.wanted_topics(available)
         if self.only_topics:
@@ -299,6 +481,12 @@ class KafkaAlertStream(AlertStream):
             self.active |= pairs
             logger.info("%s: reading %s", self.name, ", ".join(sorted({tp.topic for tp in new})))
 
+    def serve(self) -> None:
+        """Run librdkafka's pending callbacks (errors, log lines), which only a poll runs. Nothing is
+        assigned before the first successful ``refresh_topics``, so this poll cannot take a message."""
+        if self.consumer is not None and not self.assigned:
+            self.consumer.poll(0)
+
     def poll(self, max_messages: int, timeout: float) -> list[Message]:
         messages = []
         for raw in self.consumer.consume(max_messages, timeout):
@@ -317,7 +505,8 @@ class KafkaAlertStream(AlertStream):
 
     @property
     def at_end(self) -> bool:
-        return not self.active  # nothing assigned (no wanted topic on the broker yet) is caught up too
+        # connected with nothing assigned (no wanted topic on the broker yet) is caught up too
+        return self.ready and not self.active
 
     def _store(self, positions: list[tuple[str, int, int]]) -> None:
         last: dict[tuple[str, int], int] = {}
@@ -334,6 +523,7 @@ class KafkaAlertStream(AlertStream):
     def close(self) -> None:
         """Close the consumer; with auto-commit on, librdkafka commits the stored offsets first."""
         consumer, self.consumer = self.consumer, None
+        self.ready = False
         if consumer is not None:
             try:
                 consumer.close()
@@ -358,11 +548,7 @@ class HopskotchAlertStream(KafkaAlertStream):
         if topics:
             raise StreamConfigError(f"{where}.URL", "name topics in TOPIC_HANDLERS, not in the URL.")
         self.brokers = brokers
-        has_user, has_password = _present(self.username), _present(self.password)
-        if has_user != has_password:
-            missing = "PASSWORD" if has_user else "USERNAME"
-            raise StreamConfigError(f"{where}.{missing}", "USERNAME and PASSWORD go together "
-                                                          "(leave both out for a broker without authentication).")
+        has_user = _credentials(options, ("USERNAME", "PASSWORD"), where, DOCUMENTED_CREDENTIAL_VARIABLES)
         self.auth = None
         if has_user:
             from hop.auth import Auth
@@ -403,10 +589,8 @@ class GCNClassicAlertStream(KafkaAlertStream):
 
     def __init__(self, name: str, options: dict, where: str = "OPTIONS"):
         super().__init__(name, options, where)
-        has_id, has_secret = _present(self.gcn_classic_client_id), _present(self.gcn_classic_client_secret)
-        if has_id != has_secret:
-            missing = "GCN_CLASSIC_CLIENT_SECRET" if has_id else "GCN_CLASSIC_CLIENT_ID"
-            raise StreamConfigError(f"{where}.{missing}", "the client id and secret go together.")
+        has_id = _credentials(options, ("GCN_CLASSIC_CLIENT_ID", "GCN_CLASSIC_CLIENT_SECRET"), where,
+                              "GCN_CLASSIC_CLIENT_ID and GCN_CLASSIC_CLIENT_SECRET")
         if not has_id and not (self.config or {}).get("bootstrap.servers"):
             raise StreamConfigError(f"{where}.GCN_CLASSIC_CLIENT_ID",
                                     "is required (or CONFIG['bootstrap.servers'] for a local broker).")
@@ -453,5 +637,10 @@ def load_streams(entries=None) -> list[AlertStream]:
             raise StreamConfigError(f"{where}.NAME", f"cannot import {path!r} ({exc}).") from None
         if not (isinstance(cls, type) and issubclass(cls, AlertStream)):
             raise StreamConfigError(f"{where}.NAME", f"{path!r} is not an AlertStream class.")
+        if cls.open is AlertStream.open:  # e.g. a tom-alertstreams subclass that only implements listen()
+            raise StreamConfigError(f"{where}.NAME", f"{path!r} does not say how to read: readstreams reads "
+                                                     "through open/refresh_topics/poll/commit (subclass "
+                                                     "alertstreams.streams.KafkaAlertStream); listen() is "
+                                                     "not called here.")
         streams.append(cls(path, entry.get("OPTIONS", {}), f"{where}.OPTIONS"))
     return streams

@@ -6,6 +6,8 @@ points ``DJANGO_SETTINGS_MODULE`` at it, as the TOM Toolkit documents.
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +30,40 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# A bad value stops the start with ImproperlyConfigured naming the variable; manage.py and tom/wsgi.py print
+# it as one line, not a traceback.
+def env_number(name: str, default: float, kind: type = int) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be {'a whole number' if kind is int else 'a number'}, "
+                                   f"not {value!r}.")
+    return number
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def env_json(name: str, default):
+    """A setting given as JSON in the environment. The message never quotes the text (it may hold credentials)."""
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
 
 
 # Everything this TOM writes (SQLite database, uploaded files) lives here, so a
@@ -81,7 +117,7 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
 # HTTPS (README "Production settings"): off for the local demo, which is plain HTTP on 127.0.0.1.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # process supervisors probe over plain HTTP on loopback
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
@@ -141,16 +177,16 @@ INSTALLED_APPS = [
 # `manage.py db_worker` beside the web server, so nothing is lost in a restart and uploads never wait on a peer.
 # "immediate": run in the web process right after the data commit (a demo without a worker; retries then wait
 # for the next data or "Retry now").
-TASKS_BACKEND = os.environ.get("TOM_TASKS_BACKEND", "database")
+TASKS_BACKEND = env_choice("TOM_TASKS_BACKEND", "database", ("database", "immediate"))
 TASKS = {"default": {"BACKEND": {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }[TASKS_BACKEND]}}
 # Continuous sharing retries an unreachable destination after this many seconds, doubling up to the maximum.
-CONTINUOUS_SHARING_RETRY_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_SECONDS", "30"))
-CONTINUOUS_SHARING_RETRY_MAX_SECONDS = float(os.environ.get("CONTINUOUS_SHARING_RETRY_MAX_SECONDS", "3600"))
+CONTINUOUS_SHARING_RETRY_SECONDS = env_number("CONTINUOUS_SHARING_RETRY_SECONDS", 30.0, float)
+CONTINUOUS_SHARING_RETRY_MAX_SECONDS = env_number("CONTINUOUS_SHARING_RETRY_MAX_SECONDS", 3600.0, float)
 # The most one share may take talking to a destination, all calls together (a slow peer is stopped, not waited on).
-SHARING_DEADLINE_SECONDS = float(os.environ.get("SHARING_DEADLINE_SECONDS", "600"))
+SHARING_DEADLINE_SECONDS = env_number("SHARING_DEADLINE_SECONDS", 600.0, float)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -214,7 +250,11 @@ def database_config() -> dict:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'tom.sqlite3'}"
     # Persistent connections (per thread): a new SQLite connection re-runs the PRAGMAs below on every request.
-    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    try:
+        config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    except ValueError:  # the parser's own text may quote part of the URL, password included
+        raise ImproperlyConfigured("DATABASE_URL is not a database URL this TOM can use (e.g. "
+                                   "postgres://user:password@host:5432/name or sqlite:////path/tom.sqlite3).") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while readstreams or a worker writes;
         # IMMEDIATE transactions avoid "database is locked" on upgrade from read to write.
@@ -249,7 +289,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Password guessing (tom/lockout.py, django-axes): after LOGIN_FAILURE_LIMIT failures (login page or HTTP Basic)
 # within LOGIN_COOLOFF_MINUTES of each other, an address may not try that account again, or any account once it
 # has that many failures over all of them, until the cool-off has passed since its last failure.
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_FAILURE_LIMIT = env_number("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # never the account alone: see tom/lockout.py
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would (Retry-After)
@@ -259,7 +299,7 @@ AXES_CLIENT_STR_CALLABLE = "tom.lockout.client_str"
 AXES_SENSITIVE_PARAMETERS: list[str] = []  # log which account and address failed (the password never is)
 # Reverse proxies in front of this TOM that append the client's address to X-Forwarded-For (nginx's
 # $proxy_add_x_forwarded_for): 0 trusts no header and counts failures against the connection's address.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = env_number("TRUSTED_PROXY_COUNT", 0)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "targets:list"
@@ -288,12 +328,12 @@ STATICFILES_FINDERS = [
 WHITENOISE_USE_FINDERS = True
 
 # Targets
-TARGET_LIST_PAGE_SIZE = int(os.environ.get("TARGET_LIST_PAGE_SIZE", "25"))
+TARGET_LIST_PAGE_SIZE = env_number("TARGET_LIST_PAGE_SIZE", 25)
 # Pagination counts stop here: counting a million permitted rows on every page
 # view costs more than the page itself, so beyond this the page says "1000+".
-TARGET_LIST_COUNT_LIMIT = int(os.environ.get("TARGET_LIST_COUNT_LIMIT", "1000"))
-TARGET_IMPORT_MAX_ROWS = int(os.environ.get("TARGET_IMPORT_MAX_ROWS", "50000"))
-TARGET_IMPORT_MAX_BYTES = int(os.environ.get("TARGET_IMPORT_MAX_BYTES", 32 * 1024 * 1024))
+TARGET_LIST_COUNT_LIMIT = env_number("TARGET_LIST_COUNT_LIMIT", 1000)
+TARGET_IMPORT_MAX_ROWS = env_number("TARGET_IMPORT_MAX_ROWS", 50000)
+TARGET_IMPORT_MAX_BYTES = env_number("TARGET_IMPORT_MAX_BYTES", 32 * 1024 * 1024)
 
 # Data products: the TOM Toolkit's setting names and shapes.
 DATA_PRODUCT_TYPES = {
@@ -306,16 +346,16 @@ DATA_PROCESSORS = {
     "photometry": "dataproducts.processors.photometry.PhotometryProcessor",
     "spectroscopy": "dataproducts.processors.spectroscopy.SpectroscopyProcessor",
 }
-DATA_PRODUCT_MAX_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_BYTES", 200 * 1024 * 1024))
+DATA_PRODUCT_MAX_BYTES = env_number("DATA_PRODUCT_MAX_BYTES", 200 * 1024 * 1024)
 # What a processed file may make this TOM read, checked from its headers before its data (README
 # "Upload limits"): compressed content, image pixels, table rows, values and bytes (rows × widest row),
 # and the points of one spectrum. A real observatory file is far below each.
-DATA_PRODUCT_MAX_DECOMPRESSED_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_DECOMPRESSED_BYTES", DATA_PRODUCT_MAX_BYTES))
-DATA_PRODUCT_MAX_PIXELS = int(os.environ.get("DATA_PRODUCT_MAX_PIXELS", 50_000_000))
-DATA_PRODUCT_MAX_TABLE_ROWS = int(os.environ.get("DATA_PRODUCT_MAX_TABLE_ROWS", 500_000))
-DATA_PRODUCT_MAX_TABLE_CELLS = int(os.environ.get("DATA_PRODUCT_MAX_TABLE_CELLS", 5_000_000))
-DATA_PRODUCT_MAX_TABLE_BYTES = int(os.environ.get("DATA_PRODUCT_MAX_TABLE_BYTES", 64 * 1024 * 1024))
-SPECTRUM_MAX_POINTS = int(os.environ.get("SPECTRUM_MAX_POINTS", 500_000))
+DATA_PRODUCT_MAX_DECOMPRESSED_BYTES = env_number("DATA_PRODUCT_MAX_DECOMPRESSED_BYTES", DATA_PRODUCT_MAX_BYTES)
+DATA_PRODUCT_MAX_PIXELS = env_number("DATA_PRODUCT_MAX_PIXELS", 50_000_000)
+DATA_PRODUCT_MAX_TABLE_ROWS = env_number("DATA_PRODUCT_MAX_TABLE_ROWS", 500_000)
+DATA_PRODUCT_MAX_TABLE_CELLS = env_number("DATA_PRODUCT_MAX_TABLE_CELLS", 5_000_000)
+DATA_PRODUCT_MAX_TABLE_BYTES = env_number("DATA_PRODUCT_MAX_TABLE_BYTES", 64 * 1024 * 1024)
+SPECTRUM_MAX_POINTS = env_number("SPECTRUM_MAX_POINTS", 500_000)
 # Uploaded files are readable by this TOM's user and group only (not world-readable on a shared machine).
 FILE_UPLOAD_PERMISSIONS = int(os.environ.get("FILE_UPLOAD_PERMISSIONS", "640"), 8)
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = int(os.environ.get("FILE_UPLOAD_DIRECTORY_PERMISSIONS", "750"), 8)
@@ -328,27 +368,14 @@ PHOTOMETRY_PAGE_SIZE = 50
 # Bounds on what one page shows and on free text users and peers send (a page and an export stay small
 # whatever a peer or a bulk POST stored).
 # The spectra plot draws this many (the latest); older ones are a page further.
-SPECTRA_PLOT_COUNT = int(os.environ.get("SPECTRA_PLOT_COUNT", "20"))
+SPECTRA_PLOT_COUNT = env_number("SPECTRA_PLOT_COUNT", 20)
 # The Share tab lists this many spectra and data product files (the latest) to tick; "all N" covers the rest.
-SHARE_CHOICES_SHOWN = int(os.environ.get("SHARE_CHOICES_SHOWN", "50"))
+SHARE_CHOICES_SHOWN = env_number("SHARE_CHOICES_SHOWN", 50)
 # The longest free-text value accepted: an extra field's value, a data product's extra_data, a Hermes message.
-TEXT_VALUE_MAX_LENGTH = int(os.environ.get("TEXT_VALUE_MAX_LENGTH", "10000"))
+TEXT_VALUE_MAX_LENGTH = env_number("TEXT_VALUE_MAX_LENGTH", 10000)
 
 # Alert streams (manage.py readstreams): the TOM Toolkit's ALERT_STREAMS list (README "Alert streams").
 # ALERT_STREAMS_JSON in the environment holds it as JSON; without it, no stream is read.
-def env_json(name: str, default):
-    """A setting given as JSON in the environment; bad JSON stops the start, naming the variable."""
-    import json
-
-    text = os.environ.get(name)
-    if not text:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
-
-
 ALERT_STREAMS = env_json("ALERT_STREAMS_JSON", [])
 
 # Visibility (the target page's airmass plot for the coming night): observatories by name, latitude and
@@ -379,12 +406,16 @@ DEFAULT_VISIBILITY_SITES = {
 VISIBILITY_SITES = env_json("VISIBILITY_SITES_JSON", DEFAULT_VISIBILITY_SITES)
 # Create a target the Hermes handler cannot match, from the message's own targets table.
 ALERT_STREAMS_CREATE_TARGETS = env_bool("ALERT_STREAMS_CREATE_TARGETS", False)
+# readstreams waits this long before reconnecting to a broker that does not answer, doubling up to the maximum.
+ALERT_STREAMS_RETRY_SECONDS = env_number("ALERT_STREAMS_RETRY_SECONDS", 1.0, float)
+ALERT_STREAMS_RETRY_MAX_SECONDS = env_number("ALERT_STREAMS_RETRY_MAX_SECONDS", 60.0, float)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"],
+             "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},  # one line per failed login (and one per lockout), not axes' INFO chatter

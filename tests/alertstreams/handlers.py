@@ -41,3 +41,13 @@ def flaky(alert, metadata):
 def reset():
     calls.clear()
     attempts.clear()
+
+
+def record_keywords(alert, **kwargs):
+    """tom-alertstreams' later convention: the alert, then alert_stream, topic and metadata as keywords."""
+    calls.append(("keywords", alert, kwargs))
+
+
+def record_stream_and_topic(raw_alert, alert_stream, topic, **kwargs):
+    """As tom-alertstreams' later GCN handlers are written: the stream and the topic by name."""
+    calls.append(("stream-and-topic", raw_alert, {"alert_stream": alert_stream, "topic": topic, **kwargs}))

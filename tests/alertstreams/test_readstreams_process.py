@@ -97,7 +97,7 @@ def test_a_dead_broker_is_reported_and_retried_and_sigterm_still_exits_0(reader_
     finally:
         stop_broker(broker)
     try:
-        output = wait_for_line(reader, lambda line: "broker unreachable" in line and "reconnecting in" in line)
+        output = wait_for_line(reader, lambda line: "broker unreachable" in line and "retrying in" in line)
         reader.send_signal(signal.SIGTERM)
         output += reader.communicate(timeout=30)[0]
     finally:

@@ -50,10 +50,8 @@ def test_scram_credentials_come_from_username_and_password():
     assert (config["sasl.username"], config["sasl.password"], config["group.id"]) == ("alice", "pw-1", "alice-tom")
 
 
-@pytest.mark.parametrize("username", [None, "", "set SCIMMA_CREDENTIAL_USERNAME value in environment"])
-def test_no_credentials_means_no_authentication_for_a_local_broker(username):
-    password = None if username is None else username.replace("USERNAME", "PASSWORD")
-    stream = load_streams([entry(USERNAME=username, PASSWORD=password)])[0]
+def test_leaving_username_and_password_out_means_no_authentication_for_a_local_broker():
+    stream = load_streams([entry()])[0]
     config = stream.consumer_config()
     assert "sasl.mechanism" not in config and "security.protocol" not in config
     assert config["group.id"].endswith("-readstreams")  # a stable default: committed offsets survive restarts

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from alertstreams.runner import Runner
@@ -42,9 +43,14 @@ class Command(BaseCommand):
         for name in ("max_messages", "max_seconds", "progress_seconds"):
             if options[name] is not None and options[name] <= 0:
                 raise CommandError(f"--{name.replace('_', '-')} must be positive.")
+        for name in ("ALERT_STREAMS_RETRY_SECONDS", "ALERT_STREAMS_RETRY_MAX_SECONDS"):
+            if getattr(settings, name) <= 0:
+                raise CommandError(f"{name} must be positive.")
         runner = Runner(streams, from_beginning=options["from_beginning"], topics=options["topic"],
                         max_messages=options["max_messages"], max_seconds=options["max_seconds"],
                         until_end=options["until_end"], progress_seconds=options["progress_seconds"],
+                        retry_seconds=settings.ALERT_STREAMS_RETRY_SECONDS,
+                        retry_max_seconds=settings.ALERT_STREAMS_RETRY_MAX_SECONDS,
                         say=lambda line: self.stdout.write(line, ending="\n") or self.stdout.flush())
         previous = {sig: signal.signal(sig, runner.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         self.stdout.write(f"Reading {', '.join(s.name for s in streams)}.")

@@ -1,0 +1,1 @@
+"""The modules tom-alertstreams' documentation names: ``hopskotch``, ``gcn`` and the base ``alertstream``."""
