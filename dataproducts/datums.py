@@ -79,7 +79,32 @@ def _text(field: str, value) -> str:
         limit = TEXT_LIMITS.get(field)
         if limit and len(text) > limit:
             raise DatumError(field, f"is longer than {limit} characters.")
+    if "\x00" in text:  # PostgreSQL cannot store it (SQLite can): refused on both
+        raise DatumError(field, "contains a NUL character.")
     return text
+
+
+def checked_column(name: str, values: list) -> list:
+    """A whole column of canonical key ``name``, checked and normalised as ``parse_datum`` does each value.
+
+    For readers that already hold datums as columns under the canonical names (the TOM Toolkit importer's
+    typed photometry table), at a fraction of the cost of a dict per datum: text stripped and within its
+    length, numbers finite or None. A bad value raises ``DatumError`` naming its 1-based row.
+    """
+    check = _float if name in FLOAT_COLUMNS else _text
+    limit = TEXT_LIMITS.get(name, _SHORTEST_LIMIT)
+    try:
+        if check is _float:
+            return [v if v.__class__ is float and math.isfinite(v) else check(name, v) for v in values]
+        return [v.strip() if v.__class__ is str and len(v) <= limit and "\x00" not in v else check(name, v)
+                for v in values]
+    except DatumError:
+        for row, value in enumerate(values, start=1):
+            try:
+                check(name, value)
+            except DatumError as exc:
+                raise DatumError(name, exc.message, row=row) from None
+        raise
 
 
 def parse_timestamp(value) -> datetime:
