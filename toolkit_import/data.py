@@ -200,26 +200,25 @@ class DatumTable:
         self.unlinked = 0
 
     def store(self, chunk: list[tuple]) -> None:
-        groups: dict[tuple[int, int], tuple] = {}
         target_at, product_at = self.at["target_id"], self.at["data_product_id"]
-        skipped = 0
+        groups: dict[tuple, list[tuple]] = {}  # (TOM Toolkit product id, target id) -> rows, in order
         for row in chunk:
-            target = self.run.targets.get(row[target_at])
+            key = (row[product_at], row[target_at])
+            if key in groups:
+                groups[key].append(row)
+            else:
+                groups[key] = [row]
+        plain, with_products = [], []
+        for (product_id, target_id), rows in groups.items():
+            target = self.run.targets.get(target_id)
             if target is None:
-                skipped += 1  # its target was skipped (named there)
+                self.run.report.count("datums", skipped=len(rows))  # its target was skipped (named there)
                 continue
-            product = self.run.products.get(row[product_at]) if row[product_at] is not None else None
+            product = self.run.products.get(product_id) if product_id is not None else None
             if product is not None and product.target_id != target.pk:
                 product = None
-            if product is None and row[product_at] is not None:
-                self.unlinked += 1
-            key = (product.pk if product else 0, target.pk)
-            if key not in groups:
-                groups[key] = (target, product, [])
-            groups[key][2].append(row)
-        self.run.report.count("datums", skipped=skipped)
-        plain, with_products = [], []
-        for target, product, rows in groups.values():
+            if product is None and product_id is not None:
+                self.unlinked += len(rows)
             columns = self._columns(target, rows)
             if len(columns):
                 (with_products if product else plain).append((target, product, columns))
@@ -297,9 +296,11 @@ class DatumTable:
             index = self.at.get(name)
             return columns[index] if index is not None else (None,) * n
 
+        versions = column("reduction_version")
+        values = [{} if (not raw or raw == "{}") and not version else self._value(row)
+                  for raw, version, row in zip(column("value"), versions, rows)]
         return DatumColumns(
-            data_type=["photometry"] * n, times=_times(column("timestamp")),
-            value=[self._value(row) for row in rows],
+            data_type=["photometry"] * n, times=_times(column("timestamp")), value=values,
             **{name: checked_column(name, column(name)) for name in (*PHOTOMETRY_TEXT, *PHOTOMETRY_FLOATS)},
         )
 

@@ -37,6 +37,7 @@ class ImportReport:
         self.media_root = media_root
         self.tallies = {kind: Tally() for kind in KINDS}
         self.notes: dict[str, list[str]] = {section: [] for section in SECTIONS}
+        self.timings: dict[str, float] = {}  # seconds per long phase (targets, data products, datums)
 
     def count(self, kind: str, new: int = 0, existing: int = 0, skipped: int = 0) -> None:
         tally = self.tallies[kind]
@@ -78,23 +79,35 @@ class ImportReport:
             text = f"Imported in {seconds:,.1f} s: {new:,} new object(s)."
         if skipped:
             text += f" {skipped:,} skipped, listed above."
+        datums, spent = self.tallies["datums"], self.timings.get("datums")
+        read = datums.new + datums.existing + datums.skipped
+        if spent and read:
+            text += f" Datums: {read:,} read in {spent:,.1f} s ({read / spent:,.0f}/s)."
         return text
 
 
 class Progress:
     """A line every ``every`` seconds during long phases: how far, and how fast."""
 
-    def __init__(self, write: Callable[[str], None], every: float = 5.0):
+    def __init__(self, write: Callable[[str], None], every: float = 5.0, timings: dict | None = None):
         self.write = write
         self.every = every
+        self.timings = timings if timings is not None else {}
         self.kind = ""
         self.total = 0
         self.done = 0
         self.started = self.last = time.monotonic()
 
     def start(self, kind: str, total: int) -> None:
+        self.finish()
         self.kind, self.total, self.done = kind, total, 0
         self.started = self.last = time.monotonic()
+
+    def finish(self) -> None:
+        """The phase under way is over: keep how long it took."""
+        if self.kind:
+            self.timings[self.kind] = time.monotonic() - self.started
+            self.kind = ""
 
     def advance(self, n: int) -> None:
         self.done += n

@@ -78,8 +78,8 @@ def import_toolkit(database: str, *, media_root: str | Path | None = None, dry_r
     started = time.monotonic()
     try:
         report = ImportReport(source.label, source.generation(), str(media.resolve()) if media else "")
-        run = ImportRun(source, report, Progress(write, progress_every), media, dry_run, chunk_size,
-                        custom_target_tables=source.custom_target_tables())
+        run = ImportRun(source, report, Progress(write, progress_every, report.timings), media, dry_run,
+                        chunk_size, custom_target_tables=source.custom_target_tables())
         try:
             with transaction.atomic():
                 _run_steps(run)
@@ -105,6 +105,7 @@ def _run_steps(run: ImportRun) -> None:
     grant_public_targets(run)
     import_data_products(run)
     import_datums(run)
+    run.progress.finish()
     report_other_tables(run)
 
 

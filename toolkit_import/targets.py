@@ -109,6 +109,7 @@ def import_targets(run: ImportRun) -> None:
     plans = plan_names([(row["id"], row["name"] or "") for row in rows],
                        list(source.select("tom_targets_targetname", ["target_id", "name"])))
     extras = _extras(run)
+    known = _names_here({simplify_name(n) for plan in plans.values() for n in (plan.name, *plan.aliases)})
 
     run.progress.start("targets", len(rows))
     created_at = []
@@ -118,11 +119,11 @@ def import_targets(run: ImportRun) -> None:
             report.note(CHANGED, f"target {row['name']!r}: {change}")
         data = {f: ("" if row[f] is None else row[f]) if f in TEXT_FIELDS else row[f] for f in fields}
         data["name"] = plan.name
-        target = _matching_target(plan)
+        target = _matching_target(plan, known)
         if target is not None:
-            _merge(run, target, data, plan, extras[toolkit_id])
+            _merge(run, target, data, plan, extras[toolkit_id], known)
         else:
-            target = _create(run, row, data, plan, extras[toolkit_id])
+            target = _create(run, row, data, plan, extras[toolkit_id], known)
             if target is None:
                 continue
             created_at.append((target, as_datetime(row.get("created"))))
@@ -153,14 +154,26 @@ def _extras(run: ImportRun) -> dict[int, dict[str, str]]:
     return extras
 
 
-def _matching_target(plan: NamePlan) -> Target | None:
+def _names_here(keys: set[str]) -> dict[str, tuple[int, str]]:
+    """Which of these simplified names our targets already have: key -> (target pk, target name).
+
+    Read once for the whole import (the TOM Toolkit's names never clash with each other once planned, so
+    the targets this run creates cannot take a name another of its targets looks up).
+    """
+    keys = sorted(keys)
+    found = {}
+    for start in range(0, len(keys), 500):
+        found.update((key, (pk, name)) for key, pk, name in TargetName.objects.filter(
+            key__in=keys[start:start + 500]).values_list("key", "target_id", "target__name"))
+    return found
+
+
+def _matching_target(plan: NamePlan, known: dict) -> Target | None:
     """Our target with one of the plan's names (in any spelling), its name first, then its aliases in order:
     how our sharing finds a target at a peer, so a target shared here earlier is found by its import too."""
-    keys = [simplify_name(name) for name in (plan.name, *plan.aliases)]
-    found = dict(TargetName.objects.filter(key__in=keys).values_list("key", "target_id"))
-    for key in keys:
-        if key in found:
-            return Target.objects.get(pk=found[key])
+    for name in (plan.name, *plan.aliases):
+        if simplify_name(name) in known:
+            return Target.objects.get(pk=known[simplify_name(name)][0])
     return None
 
 
@@ -176,15 +189,14 @@ def _storable_extras(run: ImportRun, name: str, extras: dict[str, str]) -> dict[
     return good
 
 
-def _create(run: ImportRun, row: dict, data: dict, plan: NamePlan, extras: dict[str, str]) -> Target | None:
+def _create(run: ImportRun, row: dict, data: dict, plan: NamePlan, extras: dict[str, str],
+            known: dict) -> Target | None:
     report = run.report
-    taken = dict(TargetName.objects.filter(key__in=[simplify_name(a) for a in plan.aliases]).values_list(
-        "key", "target__name"))
     aliases = []
     for alias in plan.aliases:
-        if simplify_name(alias) in taken:
+        if simplify_name(alias) in known:
             report.note(CHANGED, f"target {row['name']!r}: alias {alias!r} dropped: it is a name of target "
-                                 f"{taken[simplify_name(alias)]!r} here")
+                                 f"{known[simplify_name(alias)][1]!r} here")
             report.count("aliases", skipped=1)
         else:
             aliases.append(alias)
@@ -213,7 +225,8 @@ def _create(run: ImportRun, row: dict, data: dict, plan: NamePlan, extras: dict[
     return target
 
 
-def _merge(run: ImportRun, target: Target, data: dict, plan: NamePlan, extras: dict[str, str]) -> None:
+def _merge(run: ImportRun, target: Target, data: dict, plan: NamePlan, extras: dict[str, str],
+           known: dict) -> None:
     """The TOM Toolkit's target is one of ours already: add the names and extra fields we lack, keep ours."""
     report = run.report
     report.count("targets", existing=1)
@@ -221,12 +234,9 @@ def _merge(run: ImportRun, target: Target, data: dict, plan: NamePlan, extras: d
                if f != "name" and value not in (None, "") and getattr(target, f) != value]
     if differs:
         report.note(KEPT, f"target {target.name!r}: {'; '.join(differs)}")
-    names = [plan.name, *plan.aliases]  # its name there becomes an alias here when it was found by an alias
-    owners = dict(TargetName.objects.filter(key__in=[simplify_name(n) for n in names]).values_list(
-        "key", "target_id"))
     new_names = []
-    for name in names:
-        owner = owners.get(simplify_name(name))
+    for name in (plan.name, *plan.aliases):  # its name there becomes an alias here if it was found by an alias
+        owner = known[simplify_name(name)][0] if simplify_name(name) in known else None
         if owner == target.pk:
             if name != plan.name:
                 report.count("aliases", existing=1)

@@ -313,7 +313,7 @@ def toolkit_on_postgresql(tmp_path_factory):
 def test_a_postgresql_toolkit_database_imports_the_same(toolkit_on_postgresql, db, media_root):
     report, _ = run_import(toolkit_on_postgresql)
     assert tallies(report)["targets"] == (5, 0, 2)
-    assert tallies(report)["datums"] == (12, 1, 1)
+    assert tallies(report)["datums"] == (13, 1, 1)
     sn = Target.objects.get(name="SN 2026imp")
     assert sn.alias_names() == ["AT 2026imp", "ZTF26impaaa"] and (sn.shared_by, sn.shared_from) == ("zoe", "Another TOM")
     assert ReducedDatum.objects.get(target=sn, data_type="spectroscopy").value["flux"] == [1.0, 1.5, 2.0]
