@@ -17,7 +17,7 @@ from django.utils import timezone
 from tom.models import ApiToken, token_digest
 
 from .permissions import PermissionMap
-from .report import CHANGED, KEPT, NOT_MAPPED
+from .report import CHANGED, KEPT, NOT_MAPPED, SKIPPED
 from .run import ImportRun
 from .source import as_datetime
 
@@ -31,13 +31,20 @@ def import_users(run: ImportRun) -> None:
     run.read_tables.add("auth_user")
     columns = ["id", *(c for c in USER_FIELDS if source.has("auth_user", c))]
     rows = [dict(zip(columns, row)) for row in source.select("auth_user", columns)]
-    existing = {u.username: u for u in User.objects.filter(username__in=[r["username"] for r in rows])}
+    existing = {u.username: u for u in User.objects.filter(
+        username__in=[r["username"] for r in rows if not _unstorable(User, r)])}
     new: list[tuple[int, User]] = []
     for row in rows:
         username = row["username"]
         if username == GUARDIAN_ANONYMOUS:
             run.report.note(NOT_MAPPED, f"user {username!r}: django-guardian's stand-in for anonymous visitors "
                                         "(visitors log in here), with its permissions")
+            continue
+        problem = _unstorable(User, row)
+        if problem:
+            run.report.note(SKIPPED, f"user {username[:40]!r} (TOM Toolkit id {row['id']}), with their memberships, "
+                                     f"permissions and token: {problem}")
+            run.report.count("users", skipped=1)
             continue
         ours = existing.get(username)
         if ours is not None:
@@ -62,6 +69,19 @@ def import_users(run: ImportRun) -> None:
     run.report.count("users", new=len(new))
 
 
+def _unstorable(model, row: dict) -> str:
+    """Why a row's text cannot be stored in ``model`` here (SQLite enforces no length; PostgreSQL refuses NUL)."""
+    for name, value in row.items():
+        if not isinstance(value, str) or name == "id":
+            continue
+        if "\x00" in value:
+            return f"{name} has a NUL character"
+        limit = model._meta.get_field(name).max_length
+        if limit and len(value) > limit:
+            return f"{name} is longer than {limit} characters"
+    return ""
+
+
 def _check_hash(run: ImportRun, username: str, password: str) -> None:
     if not password or password.startswith(UNUSABLE_PASSWORD_PREFIX):
         run.report.note(CHANGED, f"user {username!r}: had no usable password there either (set one here to log in)")
@@ -78,7 +98,15 @@ def import_groups(run: ImportRun) -> None:
     """Groups by name, then the TOM Toolkit's memberships (added; none removed)."""
     source = run.source
     run.read_tables |= {"auth_group", "auth_user_groups"}
-    rows = list(source.select("auth_group", ["id", "name"]))
+    rows = []
+    for toolkit_id, name in source.select("auth_group", ["id", "name"]):
+        problem = _unstorable(Group, {"name": name})
+        if problem:
+            run.report.note(SKIPPED, f"group {name[:40]!r} (TOM Toolkit id {toolkit_id}), with its memberships and "
+                                     f"permissions: {problem}")
+            run.report.count("groups", skipped=1)
+        else:
+            rows.append((toolkit_id, name))
     existing = {g.name: g for g in Group.objects.filter(name__in=[name for _, name in rows])}
     new = [Group(name=name) for _, name in rows if name not in existing]
     Group.objects.bulk_create(new)
@@ -94,7 +122,7 @@ def import_groups(run: ImportRun) -> None:
         if user_id in run.users and group_id in run.groups:
             wanted.add((run.users[user_id].pk, run.groups[group_id].pk))
         else:
-            skipped += 1  # guardian's anonymous user
+            skipped += 1  # guardian's anonymous user, or a user or group that was skipped
     have = set(members.objects.filter(user_id__in={u for u, _ in wanted}).values_list("user_id", "group_id"))
     members.objects.bulk_create([members(user_id=u, group_id=g) for u, g in sorted(wanted - have)])
     run.report.count("group memberships", new=len(wanted - have), existing=len(wanted & have), skipped=skipped)
@@ -131,7 +159,7 @@ def import_api_tokens(run: ImportRun) -> None:
         return
     run.read_tables.add(table)
     digests = {token_digest(key): (key, user_id) for key, user_id in run.source.select(
-        table, ["key", "user_id"], order_by="created") if user_id in run.users and key}
+        table, ["key", "user_id"], order_by="created") if user_id in run.users and key and "\x00" not in key}
     have = set(ApiToken.objects.filter(digest__in=list(digests)).values_list("digest", flat=True))
     new = [ApiToken(user=run.users[user_id], name="From the TOM Toolkit", digest=digest, prefix=key[:8])
            for digest, (key, user_id) in digests.items() if digest not in have]

@@ -53,6 +53,7 @@ TYPED = {  # the typed tables' own columns (the TOM Toolkit's names)
 # Typed spectroscopy columns -> keys of the spectrum value parse_datum reads.
 SPECTRUM_KEYS = {"flux_unit": "flux_units", "wavelength_unit": "wavelength_units"}
 DRAWN_TYPES = ("photometry", "spectroscopy")
+FIRST_TIME, LAST_TIME = np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
 PHOTOMETRY_TEXT = ("bandpass", "unit", "telescope", "instrument", "source_name", "source_location")
 PHOTOMETRY_FLOATS = ("brightness", "brightness_error", "limit", "exposure_time")
 
@@ -97,9 +98,10 @@ def _import_product(run: ImportRun, row: dict, made_here: set[int]) -> DataProdu
         return None
     name = row.get("data") or ""
     label = f"data product {os.path.basename(name) or row['id']!r} of target {target.name!r}"
-    path, problem = _file_of(run, name)
     if has_nul(name, row.get("product_id"), row.get("extra_data"), row.get("data_product_type")):
         path, problem = None, "a field has a NUL character"
+    else:
+        path, problem = _file_of(run, name)
     if path is None:
         report.note(SKIPPED, f"{label}: {problem}; its datums are imported without it")
         report.count("data products", skipped=1)
@@ -260,9 +262,9 @@ class DatumTable:
     def _value(self, row: tuple) -> dict:
         """The row's JSON value, with its reduction version (3.x) kept in it."""
         raw = self._get(row, "value")
-        if isinstance(raw, str) and ("\x00" in raw or "\\u0000" in raw):
-            raise DatumError("value", "contains a NUL character.")
         value = as_json(raw)
+        if isinstance(raw, str) and ("\x00" in raw or "\\u0000" in raw) and _has_nul(value):
+            raise DatumError("value", "contains a NUL character.")
         if value is None:
             value = {}
         if not isinstance(value, dict):
@@ -320,6 +322,17 @@ def _times(values) -> np.ndarray:
                          dtype="datetime64[us]") if all(isinstance(v, datetime) for v in values) else None
         if times is None:
             raise DatumError("timestamp", "is not a date and time.")
-    if np.isnat(times).any():
-        raise DatumError("timestamp", "is not a date and time.")
+    if np.isnat(times).any() or times.min() < FIRST_TIME or times.max() > LAST_TIME:
+        raise DatumError("timestamp", "is not a date and time between the years 1 and 9999.")
     return times
+
+
+def _has_nul(value) -> bool:
+    """A NUL character anywhere in a decoded JSON value (PostgreSQL's jsonb refuses it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

@@ -160,7 +160,7 @@ def _names_here(keys: set[str]) -> dict[str, tuple[int, str]]:
     Read once for the whole import (the TOM Toolkit's names never clash with each other once planned, so
     the targets this run creates cannot take a name another of its targets looks up).
     """
-    keys = sorted(keys)
+    keys = sorted(key for key in keys if "\x00" not in key)  # (PostgreSQL refuses NUL even in a query)
     found = {}
     for start in range(0, len(keys), 500):
         found.update((key, (pk, name)) for key, pk, name in TargetName.objects.filter(
@@ -281,7 +281,7 @@ def import_target_lists(run: ImportRun) -> None:
     table, members = "tom_targets_targetlist", "tom_targets_targetlist_targets"
     run.read_tables |= {table, members}
     rows = list(source.select(table, ["id", "name", "created"]))
-    names = {(name or "").strip()[:200] for _, name, _ in rows}
+    names = {n for n in ((name or "").strip()[:200] for _, name, _ in rows) if not has_nul(n)}
     ours: dict[str, list[TargetList]] = defaultdict(list)
     for target_list in TargetList.objects.filter(name__in=names).order_by("created", "pk"):
         ours[target_list.name].append(target_list)

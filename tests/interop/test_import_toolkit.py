@@ -25,10 +25,6 @@ from targets.models import (
     TargetExtra,
     TargetGroupObjectPermission,
     TargetList,
-    TargetListGroupObjectPermission,
-    TargetListUserObjectPermission,
-    TargetName,
-    TargetUserObjectPermission,
 )
 from tests.interop.toolkits import (
     RELEASES,
@@ -36,8 +32,12 @@ from tests.interop.toolkits import (
     ToolkitDatabaseOnPostgres,
     make_toolkit_project,
     populate,
+    populated,
     postgres_server_url,
     python_for,
+    run_import,
+    snapshot,
+    tallies,
     toolkit_psycopg,
 )
 from tom.models import ApiToken, token_digest
@@ -53,28 +53,7 @@ RENAMED = re.compile(r" \(TOM Toolkit id \d+\)$")
 @pytest.fixture(scope="session", params=RELEASES)
 def toolkit(request, tmp_path_factory) -> PopulatedToolkit:
     """A filled TOM Toolkit project of each release (made once per test session; the import only reads it)."""
-    return populate(request.param, tmp_path_factory.mktemp(f"toolkit-{request.param}") / "project")
-
-
-def run_import(toolkit: PopulatedToolkit, **options):
-    lines: list[str] = []
-    report, seconds = import_toolkit(toolkit.database, media_root=toolkit.media, write=lines.append, **options)
-    return report, lines
-
-
-def snapshot(media) -> dict:
-    """Everything an import writes: rows of every kind, and the files under MEDIA_ROOT."""
-    models = (User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through, ApiToken,
-              Target, TargetName, TargetExtra, TargetList, TargetList.targets.through, TargetUserObjectPermission,
-              TargetGroupObjectPermission, TargetListUserObjectPermission, TargetListGroupObjectPermission,
-              DataProduct, ReducedDatum, Ingest)
-    counts = {model._meta.label: model.objects.count() for model in models}
-    files = sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()) if media.exists() else []
-    return {**counts, "files": files, "datums": sorted(ReducedDatum.objects.values_list("fingerprint", flat=True))}
-
-
-def tallies(report) -> dict:
-    return {kind: (t.new, t.existing, t.skipped) for kind, t in report.tallies.items()}
+    return populated(request.param, tmp_path_factory)
 
 
 def as_there(name: str) -> str:

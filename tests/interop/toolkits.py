@@ -18,8 +18,22 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from django.contrib.auth.models import Group, User
 
+from dataproducts.models import DataProduct, Ingest, ReducedDatum
+from targets.models import (
+    Target,
+    TargetExtra,
+    TargetGroupObjectPermission,
+    TargetList,
+    TargetListGroupObjectPermission,
+    TargetListUserObjectPermission,
+    TargetName,
+    TargetUserObjectPermission,
+)
 from tests.servers import ROOT, TOOLKIT_SCRIPTS, TOOLKIT_VERSION, make_toolkit_project, toolkit_env, toolkit_python
+from tom.models import ApiToken
+from toolkit_import.services import import_toolkit
 
 TOOLKIT2_VERSION = "2.32.4"  # the last 2.x release
 TOOLKIT2_VENV = ROOT / ".cache" / "tomtoolkit2"
@@ -61,7 +75,7 @@ class PopulatedToolkit:
 
 def run_manage(python: Path, project: Path, *args: str, stdin: str | None = None,
                settings: str = "ttk.settings", **env: str) -> str:
-    result = subprocess.run([str(python), "manage.py", *args], cwd=project, input=stdin, capture_output=True,
+    result = subprocess.run([str(python), "manage.py", *args], check=False, cwd=project, input=stdin, capture_output=True,
                             text=True, timeout=600, env=toolkit_env(DJANGO_SETTINGS_MODULE=settings, **env))
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {args[0]} failed in the TOM Toolkit project: {result.stderr[-3000:]}")
@@ -122,3 +136,36 @@ def postgres_server_url() -> str | None:
     """The PostgreSQL server our own tests run on, if they do (DATABASE_URL)."""
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
+_POPULATED: dict[str, PopulatedToolkit] = {}
+
+
+def populated(version: str, tmp_path_factory) -> PopulatedToolkit:
+    """That release's filled project, made once per test session (the importer only reads it)."""
+    if version not in _POPULATED:
+        _POPULATED[version] = populate(version, tmp_path_factory.mktemp(f"toolkit-{version}") / "project")
+    return _POPULATED[version]
+
+
+def run_import(toolkit: PopulatedToolkit, database: str | None = None, **options):
+    """Import ``toolkit`` (or another ``database`` with its media); the report and the progress lines."""
+    lines: list[str] = []
+    options.setdefault("media_root", toolkit.media)
+    report, _ = import_toolkit(database or toolkit.database, write=lines.append, **options)
+    return report, lines
+
+
+def snapshot(media: Path) -> dict:
+    """Everything an import writes: rows of every kind, the datums' fingerprints, the files under MEDIA_ROOT."""
+    models = (User, Group, User.groups.through, User.user_permissions.through, Group.permissions.through, ApiToken,
+              Target, TargetName, TargetExtra, TargetList, TargetList.targets.through, TargetUserObjectPermission,
+              TargetGroupObjectPermission, TargetListUserObjectPermission, TargetListGroupObjectPermission,
+              DataProduct, ReducedDatum, Ingest)
+    counts = {model._meta.label: model.objects.count() for model in models}
+    files = sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()) if media.exists() else []
+    return {**counts, "files": files, "datums": sorted(ReducedDatum.objects.values_list("fingerprint", flat=True))}
+
+
+def tallies(report) -> dict:
+    return {kind: (t.new, t.existing, t.skipped) for kind, t in report.tallies.items()}
