@@ -73,13 +73,13 @@ def import_data_products(run: ImportRun) -> None:
     made_here: set[int] = set()
     run.progress.start("data products", len(rows))
     for row in rows:
+        run.progress.advance(1)
         product = _import_product(run, row, made_here)
         if product is not None:
             observed += row.get("observation_record_id") is not None
             thumbnails += bool(row.get("thumbnail"))
             if product.data_product_type not in known_types:
                 other_types[product.data_product_type] += 1
-        run.progress.advance(1)
     for kind, n in sorted(other_types.items()):
         report.note(CHANGED, f"{n:,} data product(s) of type {kind!r}, not in this TOM's DATA_PRODUCT_TYPES: "
                              "imported with their type (add it to DATA_PRODUCT_TYPES to upload more)")

@@ -114,6 +114,7 @@ def import_targets(run: ImportRun) -> None:
     run.progress.start("targets", len(rows))
     created_at = []
     for row in rows:
+        run.progress.advance(1)
         toolkit_id, plan = row["id"], plans[row["id"]]
         for change in plan.changes:
             report.note(CHANGED, f"target {row['name']!r}: {change}")
@@ -130,7 +131,6 @@ def import_targets(run: ImportRun) -> None:
         run.targets[toolkit_id] = target
         if row.get("permissions") in PUBLIC_LEVELS:
             run.public_targets.append(target)
-        run.progress.advance(1)
     _keep_creation_times(Target, created_at)
 
 
