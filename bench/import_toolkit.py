@@ -11,7 +11,8 @@
 2. Each repeat imports it into a fresh TOM of ours (``manage.py import_toolkit`` in a subprocess, its own
    SQLite database, or a fresh database on ``--postgres``), and reads the datum phase's rate from its last line.
 3. ``bench/ingest.py --n INGEST_N`` measures our photometry processor on the same machine, for the ratio
-   (the goal: the import at least a third of the processor's rate).
+   (the goal: the import at least a third of the processor's rate); with ``--postgres``, the same upload
+   on a fresh PostgreSQL database of that server, so both sides of the ratio use the same database.
 Other work on the machine skews both: look at ``uptime`` first; the median and spread of the repeats are shown.
 """
 from __future__ import annotations
@@ -114,20 +115,60 @@ def fresh_database(postgres: str | None) -> tuple[dict, callable]:
     return env, drop
 
 
-def import_once(database: Path, postgres: str | None) -> tuple[float, float, str]:
+def import_once(database: Path, postgres: str | None) -> tuple[float, float, float, str]:
+    """One import into a fresh TOM: seconds in all, datums/s, the import process's peak RSS (MiB), its last line."""
     env, drop = fresh_database(postgres)
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True, timeout=600)
-        start = time.perf_counter()
-        out = subprocess.run([*manage, "import_toolkit", str(database), "--skip-checks", "--progress-every", "30"],
-                             env=env, cwd=ROOT, check=True, timeout=3600, text=True, capture_output=True).stdout
-        total = time.perf_counter() - start
+        subprocess.run([*manage, "migrate", "-v0", "--skip-checks"], env=env, cwd=ROOT, check=True, timeout=600)
+        with tempfile.TemporaryFile("w+") as out:
+            start = time.perf_counter()
+            process = subprocess.Popen([*manage, "import_toolkit", str(database), "--skip-checks", "--progress-every",
+                                        "30"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.DEVNULL, text=True)
+            _, status, usage = os.wait4(process.pid, 0)  # its own resource usage, not other children's
+            total = time.perf_counter() - start
+            if status:
+                raise RuntimeError(f"import_toolkit exited with status {status}")
+            out.seek(0)
+            last = out.read().strip().splitlines()[-1]
     finally:
         drop()
-    last = out.strip().splitlines()[-1]
     rate = re.search(r"Datums: [\d,]+ read in [\d.,]+ s \(([\d,]+)/s\)", last)
-    return total, float(rate.group(1).replace(",", "")) if rate else 0.0, last
+    return total, float(rate.group(1).replace(",", "")) if rate else 0.0, usage.ru_maxrss / 1024, last
+
+
+PROCESSOR_ON = """
+import time
+from pathlib import Path
+from django.core.files.uploadedfile import SimpleUploadedFile
+from bench.ingest import make_csv
+from dataproducts.services import upload_data_product
+from targets.models import Target
+path = Path("{csv}")
+make_csv(path, {n})
+target = Target.objects.create(name="Bench processor", ra=1.0, dec=1.0)
+start = time.perf_counter()
+upload_data_product(target, SimpleUploadedFile("lc.csv", path.read_bytes()), "photometry")
+print(f"RATE {{{n} / (time.perf_counter() - start):.0f}}")
+"""
+
+
+def processor_rate_on_postgres(postgres: str, n: int, repeat: int) -> float:
+    """bench/ingest.py's processor measurement (an upload of an N-row CSV), on a fresh PostgreSQL database."""
+    rates = []
+    for _ in range(repeat):
+        env, drop = fresh_database(postgres)
+        try:
+            manage = [sys.executable, str(ROOT / "manage.py")]
+            subprocess.run([*manage, "migrate", "-v0", "--skip-checks"], env=env, cwd=ROOT, check=True, timeout=600)
+            code = PROCESSOR_ON.format(csv=Path(env["TOM_DATA_DIR"]) / "lc.csv", n=n)
+            out = subprocess.run([*manage, "shell"], input=code, env=env, cwd=ROOT, check=True,
+                                 timeout=1800, text=True, capture_output=True).stdout
+        finally:
+            drop()
+        rates.append(float(re.search(r"RATE (\d+)", out).group(1)))
+        print(f"  processor on PostgreSQL: {rates[-1]:,.0f} rows/s")
+    return statistics.median(rates)
 
 
 def processor_rate(n: int) -> float:
@@ -153,17 +194,23 @@ def main() -> None:
     table = "typed photometry table (3.x)" if args.schema == 3 else "generic JSON table (2.x)"
     print(f"TOM Toolkit database: {args.n:,} datums in its {table}, {args.targets} targets, "
           f"{database.stat().st_size / 1e6:,.0f} MB, built in {time.perf_counter() - started:,.0f} s")
-    rates, totals = [], []
+    rates, totals, peaks = [], [], []
     for run in range(args.repeat):
-        total, rate, last = import_once(database, args.postgres)
+        total, rate, rss, last = import_once(database, args.postgres)
         rates.append(rate)
         totals.append(total)
-        print(f"  import {run + 1}: {total:,.1f} s in all (with starting Django); {last}")
+        peaks.append(rss)
+        print(f"  import {run + 1}: {total:,.1f} s in all (with starting Django), peak RSS {rss:,.0f} MiB; {last}")
     median = statistics.median(rates)
+    peak = max(peaks)
     print(f"Import: {median:,.0f} datums/s (median of {args.repeat}; min {min(rates):,.0f}, max {max(rates):,.0f}); "
-          f"whole command {statistics.median(totals):,.1f} s")
-    print(f"Our photometry processor (bench/ingest.py --n {args.ingest_n:,}):")
-    processor = processor_rate(args.ingest_n)
+          f"whole command {statistics.median(totals):,.1f} s; peak RSS {peak:,.0f} MiB")
+    if args.postgres:
+        print(f"Our photometry processor on PostgreSQL (an upload of {args.ingest_n:,} rows, as bench/ingest.py):")
+        processor = processor_rate_on_postgres(args.postgres, args.ingest_n, args.repeat)
+    else:
+        print(f"Our photometry processor (bench/ingest.py --n {args.ingest_n:,}):")
+        processor = processor_rate(args.ingest_n)
     print(f"Ratio import / processor: {median / processor:.2f} (goal >= 0.33)")
 
 

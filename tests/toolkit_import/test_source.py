@@ -1,7 +1,9 @@
 """Opening a TOM Toolkit database: what is refused, and how it is said (never with a password)."""
 from __future__ import annotations
 
+import os
 import sqlite3
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.core.management import call_command
@@ -50,3 +52,14 @@ def test_labels_values_and_times_as_each_database_returns_them():
     assert as_json('{"a": 1}') == {"a": 1} and as_json("{}") == {} and as_json({"b": 2}) == {"b": 2}
     assert as_datetime("2026-04-01 03:00:00.5").isoformat() == "2026-04-01T03:00:00.500000+00:00"
     assert as_datetime("not a date") is None and as_datetime(None) is None
+
+
+def test_a_refused_postgresql_password_is_named_without_the_password(db):
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs the PostgreSQL server of the PostgreSQL run")
+    parts = urlsplit(server)
+    wrong = urlunsplit(parts._replace(netloc=f"{parts.username}:n0t-the-pw@{parts.hostname}:{parts.port}"))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_toolkit", wrong)
+    assert "cannot be opened" in str(caught.value) and "n0t-the-pw" not in str(caught.value)
