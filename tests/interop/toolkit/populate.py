@@ -61,7 +61,8 @@ if THREE:
 comet = Target.objects.create(
     name="C/2026 A1 (Import)", type="NON_SIDEREAL", scheme="MPC_COMET", epoch_of_elements=61000.0, inclination=45.0,
     lng_asc_node=120.0, arg_of_perihelion=30.0, eccentricity=0.99, perihdist=1.2, epoch_of_perihelion=61050.0,
-    abs_mag=12.0, slope=4.0, ephemeris_period=3.5, mean_daily_motion=0.01)
+    abs_mag=12.0, slope=4.0, ephemeris_period=3.5, ephemeris_period_err=0.1, ephemeris_epoch=61000.5,
+    ephemeris_epoch_err=0.01, mean_daily_motion=0.01, mean_anomaly=10.0, semimajor_axis=3.0)
 vega = Target.objects.create(name="Vega", type="SIDEREAL", ra=279.2347, dec=38.7837, permissions="PUBLIC")
 gaia = Target.objects.create(name="Gaia26xyz", type="SIDEREAL", ra=0.0, dec=0.0)
 TargetName.objects.create(target=gaia, name="at2026imp")  # another target's alias, in another spelling
@@ -96,7 +97,8 @@ assign_perm("tom_targets.view_targetlist", readers, follow_up)
 assign_perm("tom_targets.view_targetlist", bob, second_dup)
 
 # Data products: one with a file, one whose file is gone, one from an observation
-product = DataProduct(target=sn, product_id="imp-lc-1", data_product_type="photometry")
+product = DataProduct(target=sn, product_id="imp-lc-1", data_product_type="photometry", featured=True,
+                      extra_data="reduced by hand")
 product.data.save("sn2026imp_lc.csv", ContentFile(LIGHT_CURVE.encode()), save=True)
 gone = DataProduct(target=comet, product_id="imp-gone", data_product_type="spectroscopy")
 gone.data.save("comet_spectrum.txt", ContentFile(b"5000 1.0\n5001 1.1\n"), save=True)
@@ -181,4 +183,9 @@ print("JSON " + json.dumps({
     "tokens": {t.user.username: t.key for t in Token.objects.select_related("user")},
     "passwords": {u.username: u.password for u in users},
     "created": {t.name: t.created.isoformat() for t in Target.objects.all()},
+    "joined": {u.username: u.date_joined.isoformat() for u in users},
+    "orbit": {f: getattr(comet, f) for f in (
+        "scheme", "epoch_of_elements", "mean_anomaly", "arg_of_perihelion", "eccentricity", "lng_asc_node",
+        "inclination", "mean_daily_motion", "semimajor_axis", "epoch_of_perihelion", "ephemeris_period",
+        "ephemeris_period_err", "ephemeris_epoch", "ephemeris_epoch_err", "perihdist", "abs_mag", "slope")},
 }))
