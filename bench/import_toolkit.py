@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -98,7 +99,7 @@ def fresh_database(postgres: str | None) -> tuple[dict, callable]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update({"TOM_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "tom.settings", "LOG_LEVEL": "WARNING"})
     if not postgres:
-        return env, lambda: None
+        return env, lambda: shutil.rmtree(data_dir, ignore_errors=True)
     import psycopg
 
     name = f"tom_bench_import_{uuid.uuid4().hex[:8]}"
@@ -111,6 +112,7 @@ def fresh_database(postgres: str | None) -> tuple[dict, callable]:
     def drop():
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(data_dir, ignore_errors=True)
 
     return env, drop
 
@@ -195,12 +197,16 @@ def main() -> None:
     print(f"TOM Toolkit database: {args.n:,} datums in its {table}, {args.targets} targets, "
           f"{database.stat().st_size / 1e6:,.0f} MB, built in {time.perf_counter() - started:,.0f} s")
     rates, totals, peaks = [], [], []
-    for run in range(args.repeat):
-        total, rate, rss, last = import_once(database, args.postgres)
-        rates.append(rate)
-        totals.append(total)
-        peaks.append(rss)
-        print(f"  import {run + 1}: {total:,.1f} s in all (with starting Django), peak RSS {rss:,.0f} MiB; {last}")
+    try:
+        for run in range(args.repeat):
+            total, rate, rss, last = import_once(database, args.postgres)
+            rates.append(rate)
+            totals.append(total)
+            peaks.append(rss)
+            print(f"  import {run + 1}: {total:,.1f} s in all (with starting Django), peak RSS {rss:,.0f} MiB; "
+                  f"{last}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the TOM Toolkit project and its database
     median = statistics.median(rates)
     peak = max(peaks)
     print(f"Import: {median:,.0f} datums/s (median of {args.repeat}; min {min(rates):,.0f}, max {max(rates):,.0f}); "
