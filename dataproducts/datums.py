@@ -79,7 +79,32 @@ def _text(field: str, value) -> str:
         limit = TEXT_LIMITS.get(field)
         if limit and len(text) > limit:
             raise DatumError(field, f"is longer than {limit} characters.")
+    if "\x00" in text:  # PostgreSQL cannot store it (SQLite can): refused on both
+        raise DatumError(field, "contains a NUL character.")
     return text
+
+
+def checked_column(name: str, values: list) -> list:
+    """A whole column of canonical key ``name``, checked and normalised as ``parse_datum`` does each value.
+
+    For readers that already hold datums as columns under the canonical names (the TOM Toolkit importer's
+    typed photometry table), at a fraction of the cost of a dict per datum: text stripped and within its
+    length, numbers finite or None. A bad value raises ``DatumError`` naming its 1-based row. Text columns
+    hold few distinct values (bands, telescopes), so each distinct value is checked once.
+    """
+    try:
+        if name in FLOAT_COLUMNS:
+            return [v if v.__class__ is float and math.isfinite(v) else _float(name, v) for v in values]
+        checked = {value: _text(name, value) for value in set(values)}
+        return [checked[v] for v in values]
+    except DatumError:
+        check = _float if name in FLOAT_COLUMNS else _text
+        for row, value in enumerate(values, start=1):
+            try:
+                check(name, value)
+            except DatumError as exc:
+                raise DatumError(name, exc.message, row=row) from None
+        raise
 
 
 def parse_timestamp(value) -> datetime:

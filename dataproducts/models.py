@@ -84,6 +84,7 @@ class Origin(models.TextChoices):
     MANUAL = "manual", "Entered by hand"
     API = "api", "Received through the API"
     STREAM = "stream", "Alert stream"
+    IMPORT = "import", "Imported from a TOM Toolkit"
 
 
 class Ingest(models.Model):

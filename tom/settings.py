@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "dataproducts",
     "sharing",
     "alertstreams",
+    "toolkit_import",  # manage.py import_toolkit
 ]
 
 # Background work (continuous-sharing deliveries) through Django's Tasks API (the django-tasks backport).
