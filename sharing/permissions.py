@@ -6,7 +6,9 @@ page (every tab), the list share page's members, ``manage.py share --user`` and 
 action. ``change_target`` is enough because that is what the TOM Toolkit's continuous-sharing documentation
 asks for; ``share_target`` lets an administrator grant sharing without editing.
 
-**Continuous sharing** adds the TOM Toolkit's model permissions (global, ``sharing.*_persistentshare``):
+**Continuous sharing** adds the TOM Toolkit's model permissions (global, ``sharing.*_persistentshare``, or the
+same under the TOM Toolkit's names ``tom_targets.*_persistentshare``, which its documentation assigns: either
+grants the same, :func:`may`):
 
 ==========================  =========================================================
 see shares                  ``view_persistentshare``, of targets the user may view
@@ -38,13 +40,19 @@ from .models import PersistentShare
 
 VIEW = "sharing.view_persistentshare"
 ADD = "sharing.add_persistentshare"
+CHANGE = "sharing.change_persistentshare"
 DELETE = "sharing.delete_persistentshare"
 SHARE_NEEDS = "change or share permission on the target"
+# The TOM Toolkit files these permissions under its targets app; the ``tom_targets`` compat app's proxy model holds
+# them under those names (``assign_perm('tom_targets.add_persistentshare', user)``, as its documentation writes).
+TOOLKIT_NAMES = {perm: perm.replace("sharing.", "tom_targets.", 1) for perm in (VIEW, ADD, CHANGE, DELETE)}
 
 
 def may(user, perm: str) -> bool:
-    """A global model permission of an active user."""
-    return bool(user is not None and user.is_active and user.has_perm(perm))
+    """A global model permission of an active user, under our name or the TOM Toolkit's (``TOOLKIT_NAMES``)."""
+    if user is None or not user.is_active:
+        return False
+    return user.has_perm(perm) or (perm in TOOLKIT_NAMES and user.has_perm(TOOLKIT_NAMES[perm]))
 
 
 def may_share(user, target: Target) -> bool:
