@@ -96,6 +96,11 @@ def can_create(user, target: Target) -> bool:
     return may(user, ADD) and may_share(user, target)
 
 
+def may_create_any(user) -> bool:
+    """Whether to offer the manage page's create form: the target, chosen in it, is checked with ``can_create``."""
+    return may(user, ADD)
+
+
 def can_delete(user, share: PersistentShare) -> bool:
     return may(user, DELETE) and may_share(user, share.target)
 

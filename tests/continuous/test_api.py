@@ -81,7 +81,7 @@ def test_the_right_to_share_the_target_is_needed(users, target):
 
     from tests.continuous.conftest import SHARE_PERMS
 
-    users["viewer"].user_permissions.add(*Permission.objects.filter(codename__in=SHARE_PERMS))
+    users["viewer"].user_permissions.add(*Permission.objects.filter(content_type__app_label="sharing", codename__in=SHARE_PERMS))
     viewer = Client(headers=basic("viewer", "pw-viewer"))
     response = viewer.post("/targets/persistentshare/", {"target": target.pk, "destination": "peer"},
                            content_type="application/json")
@@ -131,7 +131,7 @@ def test_a_share_of_a_target_the_caller_cannot_view_is_404(users, share):
 
     from tests.continuous.conftest import SHARE_PERMS
 
-    users["outsider"].user_permissions.add(*Permission.objects.filter(codename__in=SHARE_PERMS))
+    users["outsider"].user_permissions.add(*Permission.objects.filter(content_type__app_label="sharing", codename__in=SHARE_PERMS))
     outsider = Client(headers=basic("outsider", "pw-outsider"))
     assert outsider.get(f"/targets/persistentshare/{share.pk}/").status_code == 404
     assert outsider.delete(f"/targets/persistentshare/{share.pk}/").status_code == 404
