@@ -13,6 +13,8 @@ grants the same, :func:`may`):
 ==========================  =========================================================
 see shares                  ``view_persistentshare``, of targets the user may view
 create one                  may share the target + ``add_persistentshare``
+change one (API PATCH)      may share the target + ``change_persistentshare`` (as the
+                            TOM Toolkit asks; a new destination makes them its owner)
 delete one                  may share the target + ``delete_persistentshare``
 "Retry now"                 may share the target + ``view_persistentshare``
 "Resume as me" (paused)     may share the target + ``add_persistentshare`` (the
@@ -105,6 +107,10 @@ def can_delete(user, share: PersistentShare) -> bool:
     return may(user, DELETE) and may_share(user, share.target)
 
 
+def can_change(user, share: PersistentShare) -> bool:
+    return may(user, CHANGE) and may_share(user, share.target)
+
+
 def can_retry(user, share: PersistentShare) -> bool:
     return may(user, VIEW) and may_share(user, share.target)
 
@@ -113,14 +119,16 @@ def can_resume(user, share: PersistentShare) -> bool:
     return share.paused and may(user, ADD) and may_share(user, share.target)
 
 
-ACTIONS = {"view": lambda user, share: True, "delete": can_delete, "retry": can_retry, "resume": can_resume}
+ACTIONS = {"view": lambda user, share: True, "change": can_change, "delete": can_delete, "retry": can_retry,
+           "resume": can_resume}
 
 
 def share_for(user, pk, action: str = "view", target: Target | None = None) -> PersistentShare:
     """The share ``pk`` (of ``target``, if given) if ``user`` may ``action`` it: 404 unseen, 403 not allowed."""
     share = get_object_or_404(shares_visible_to(user, target), pk=pk)
     if not ACTIONS[action](user, share):
-        needs = {"delete": f"{DELETE} and {SHARE_NEEDS}", "retry": f"{VIEW} and {SHARE_NEEDS}",
+        needs = {"change": f"{CHANGE} and {SHARE_NEEDS}", "delete": f"{DELETE} and {SHARE_NEEDS}",
+                 "retry": f"{VIEW} and {SHARE_NEEDS}",
                  "resume": f"a paused share, {ADD} and {SHARE_NEEDS}"}[action]
         raise PermissionDenied(f"You may not {action} this continuous share (that needs {needs}).")
     return share
