@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 import confluent_kafka
 from django.db import close_old_connections, connection, transaction
 
+from dataproducts import provenance
+from dataproducts.models import Origin
+
 from .models import DeadLetter
 from .streams import AlertStream, Message
 
@@ -213,7 +216,11 @@ class Runner:
             return
         if message.decode_error:
             raise BadMessage(message.decode_error)
-        rule.handler(message.alert, message.metadata, conn.stream, message.topic)
+        # A handler that writes ReducedDatum rows itself (the TOM Toolkit's way) writes stream data: never
+        # published back to Hermes (sharing.echoes), and traceable to this message.
+        where = provenance.Provenance(Origin.STREAM, stream_message=f"{message.topic} @{message.partition}:{message.offset}")
+        with provenance.using(where):
+            rule.handler(message.alert, message.metadata, conn.stream, message.topic)
 
     def _handle_batch(self, conn: _Connection, batch: list[Message]) -> None:
         done: list[Message] = []

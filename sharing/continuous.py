@@ -253,31 +253,52 @@ def queue_new_data(sender, target: Target, ingest, count: int, **kwargs) -> None
         logger.exception("Could not queue continuous sharing of %s new datums of target %s", count, target.pk)
 
 
-def continuous_share_data(target: Target, datums: Iterable) -> int:
+def continuous_share_data(target: Target, datums: Iterable) -> int | None:
     """Queue ``datums`` (ReducedDatum objects or pks) of ``target`` for every continuous share of it.
 
-    The one call a custom data processor makes after storing datums by its own means (the TOM Toolkit's
-    name and signature). Datums already queued through their ingest are not queued twice; datums of other
-    targets are ignored. Returns how many deliveries were queued. Cheap and safe to call: nothing is sent
-    here.
+    The one call a custom data processor makes after storing datums by its own means (the TOM Toolkit's name and
+    signature, also importable as ``tom_targets.sharing.continuous_share_data``). Datums already queued with their
+    ingest are not queued again, nor are datums that came from a share's destination (``sharing.echoes``); datums
+    of other targets, and objects never saved (``pk`` None: a ``bulk_create`` skipped them as already stored), are
+    ignored. Cheap and safe to call: nothing is sent here.
+
+    Inside a transaction (a processor runs inside the upload's) the queueing waits for the commit, after the
+    datums' own ingests were queued (``queue_new_data``), so what this call names is not queued twice and
+    nothing is queued for data that were rolled back; it returns None then. Otherwise it returns how many
+    deliveries it queued.
     """
     pks = [d.pk if isinstance(d, ReducedDatum) else d for d in datums]
     pks = [int(pk) for pk in pks if pk is not None]
     if not pks:
         return 0
-    shares = list(PersistentShare.objects.filter(target=target, enabled=True))  # echoes are left out at delivery
-    if not shares:
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _queue_datums(target, pks))
+        return None
+    return _queue_datums(target, pks)
+
+
+def _queue_datums(target: Target, pks: list[int]) -> int:
+    try:
+        shares = list(PersistentShare.objects.filter(target=target, enabled=True))
+        if not shares:
+            return 0
+        queued = 0
+        with transaction.atomic():
+            for share in shares:
+                rows = ReducedDatum.objects.filter(target=target, pk__in=pks)
+                rule = echo_rule(destination(split_destination(share.destination)[0]), share.peer_id)
+                if rule is not None:
+                    rows = rows.exclude(rule.q())
+                rows = list(rows.values_list("pk", "ingest_id"))
+                covered = set(share.deliveries.filter(ingest_id__in={i for _, i in rows}).values_list("ingest_id",
+                                                                                                     flat=True))
+                wanted = sorted(pk for pk, ingest_id in rows if ingest_id not in covered)
+                if wanted:
+                    Delivery.objects.create(share=share, datum_ids=wanted)
+                    if not share.paused:
+                        request_delivery(share)
+                    queued += 1
+        return queued
+    except Exception:  # after the caller's commit nothing may raise into it; the data are stored either way
+        logger.exception("Could not queue continuous sharing of %s datums of target %s", len(pks), target.pk)
         return 0
-    rows = list(ReducedDatum.objects.filter(target=target, pk__in=pks).values_list("pk", "ingest_id"))
-    queued = 0
-    with transaction.atomic():
-        for share in shares:
-            covered = set(share.deliveries.filter(ingest_id__in={i for _, i in rows}).values_list("ingest_id",
-                                                                                                 flat=True))
-            wanted = sorted(pk for pk, ingest_id in rows if ingest_id not in covered)
-            if wanted:
-                Delivery.objects.create(share=share, datum_ids=wanted)
-                if not share.paused:
-                    request_delivery(share)
-                queued += 1
-    return queued

@@ -5,12 +5,15 @@ must reverse, and the link must open our page for someone who may see it (and be
 """
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.compat.documented import TEMPLATE_SNIPPET
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +49,8 @@ def test_the_documented_snippet_reverses_targets_detail(target, users):
     request.user = users["editor"]
     html = render("{% load targets_extras %}" + TEMPLATE_SNIPPET, target=target, request=request)
     assert html.count(f'href="/targets/{target.pk}/"') == 2
+
+
+def test_the_compat_packages_are_shipped():
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert {"tom_targets*", "tom_dataproducts*"} <= set(include)
