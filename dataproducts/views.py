@@ -8,8 +8,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sharing.permissions import may_share
-from targets.permissions import target_view
+from targets.permissions import may_share, target_view
 from tom.pagination import paginate
 from tom.permissions import has_object_perm
 from tom.plotting import script_safe_json

@@ -14,11 +14,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from targets.models import Target
+from targets.permissions import share_view
 from tom.permissions import login
 
 from . import continuous
 from .continuous_forms import PersistentShareForm
-from .permissions import can_create, share_for, share_view
+from .permissions import can_create, share_for
 from .templatetags.persistent_shares import create_context, table_context
 
 

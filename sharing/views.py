@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 from dataproducts.exports import selection_rows
 from dataproducts.models import DataProduct
 from targets.models import Target, TargetList
+from targets.permissions import share_view
 from tom.ids import parse_id
 
 from .destinations import destination
 from .forms import PhotometryFilterForm, ShareForm
 from .models import ShareRecord
-from .permissions import share_view
 from .preview import preview
 from .selection import TABLE_ROWS, photometry
 from .services import share_target

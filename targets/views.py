@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from sharing.permissions import may_share
 from tom.ids import parse_ids
 from tom.pagination import paginate
 from tom.permissions import global_perm, has_object_perm, login
@@ -28,7 +27,7 @@ from .forms import (
     TargetSearchForm,
 )
 from .models import Target, TargetList
-from .permissions import groups_with, target_list_for, target_list_view, target_view
+from .permissions import groups_with, may_share, target_list_for, target_list_view, target_view
 from .visibility.section import section_context
 
 SECTIONS = ("coordinates", "names", "extras", "lists", "visibility")

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from targets.models import Target, TargetList
+from targets.permissions import SHARE_NEEDS, may_share
 
-from ...permissions import SHARE_NEEDS, may_share
 from ...services import DATA_CHOICES, share_target
 
 
