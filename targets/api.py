@@ -15,7 +15,7 @@ from ninja import Router, Status
 from tom.apipaging import Id, page
 
 from . import services
-from .coordinates import CoordinateError, parse_dec, parse_ra
+from .coordinates import CoordinateError, parse_dec, parse_ra, parse_radius_arcsec
 from .models import Target, TargetExtra, TargetList
 from .names import fuzzy_keys, simplify_name
 from .permissions import groups_for, groups_with, target_for, target_list_for
@@ -56,11 +56,15 @@ def _lists_named(user, items) -> list[TargetList]:
 
 
 def _cone(value: str):
+    """``ra,dec,radius`` in degrees (the TOM Toolkit's filter); the radius may also carry its unit (5 arcsec)."""
     try:
         ra, dec, radius = (part.strip() for part in value.split(","))
-        return parse_ra(ra), parse_dec(dec), float(radius) * 3600
-    except (ValueError, CoordinateError):
+    except ValueError:
         raise ValidationError({"cone_search": ["Give ra,dec,radius in degrees."]}) from None
+    try:
+        return parse_ra(ra), parse_dec(dec), parse_radius_arcsec(radius, default_unit="deg", label="Radius")
+    except CoordinateError as exc:
+        raise ValidationError({"cone_search": [str(exc)]}) from None
 
 
 @targets_router.get("/", summary="Targets the caller may view, filtered")

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.urls import reverse
 
-from .coordinates import CoordinateError, parse_dec, parse_ra
+from .coordinates import CoordinateError, parse_dec, parse_ra, parse_radius_arcsec
 from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, TargetList, TargetType
 from .names import split_aliases
 from .permissions import groups_for
@@ -169,7 +169,7 @@ class TargetSearchForm(forms.Form):
     q = forms.CharField(required=False, label="Name or alias")
     cone_ra = forms.CharField(required=False, label="Cone RA")
     cone_dec = forms.CharField(required=False, label="Cone Dec")
-    cone_radius = forms.CharField(required=False, label="Radius", help_text="arcsec, or with a unit: 2 arcmin")
+    cone_radius = forms.CharField(required=False, label="Radius", help_text="arcsec, or with a unit: 2 arcmin, 1e3 arcsec, 0.5 deg")
     target_list = forms.ModelChoiceField(queryset=TargetList.objects.none(), required=False, label="List")
     type = forms.ChoiceField(choices=[("", "Any type"), *TargetType.choices], required=False)
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
@@ -180,8 +180,6 @@ class TargetSearchForm(forms.Form):
             self.fields["target_list"].queryset = TargetList.objects.visible_to(user).order_by("name")
 
     def clean(self):
-        from .coordinates import parse_radius_arcsec
-
         cleaned = super().clean()
         parts = [cleaned.get(k) for k in ("cone_ra", "cone_dec", "cone_radius")]
         if any(parts) and not all(parts):

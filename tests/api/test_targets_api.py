@@ -101,6 +101,9 @@ def test_filters(api_as, users, target):
     assert client.get("/api/targets/", {"cone_search": "150,2.5,0.01"}).json()["count"] == 1
     assert client.get("/api/targets/", {"cone_search": "10,2.5,0.01"}).json()["count"] == 0
     assert client.get("/api/targets/", {"cone_search": "oops"}).status_code == 400
+    assert client.get("/api/targets/", {"cone_search": "150,2.5,1e1 arcsec"}).json()["count"] == 1
+    refused = client.get("/api/targets/", {"cone_search": "150,2.5,1e3 parsec"})
+    assert refused.status_code == 400 and "'parsec' is not an angle unit" in refused.json()["cone_search"][0]
     assert client.get("/api/targets/", {"key": "redshift", "value": "0.05"}).json()["count"] == 1
     assert client.get("/api/targets/", {"type": "NON_SIDEREAL"}).json()["count"] == 0
 
