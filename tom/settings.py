@@ -105,6 +105,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tom.urls"
 
+# Fields left empty are not marked valid (green) after a failed submit: tom/bootstrap.py says why.
+BOOTSTRAP5 = {"field_renderers": {"default": "tom.bootstrap.FieldRenderer"}}
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
