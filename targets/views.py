@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from tom.permissions import global_perm, has_object_perm, login
 
 from . import services
 from .coordinates import galactic, sexagesimal
-from .csvio import export_rows, import_targets
+from .csvio import column_descriptions, export_rows, import_targets, sample_rows
 from .forms import (
     BulkTargetsForm,
     CsvImportForm,
@@ -208,7 +208,16 @@ def target_import(request):
             messages.success(request, f"Imported {len(report.created)} targets.")
             return redirect("targets:list")
     status = 400 if (form.errors or (report and not report.ok)) else 200
-    return render(request, "targets/target_import.html", {"form": form, "report": report}, status=status)
+    return render(request, "targets/target_import.html",
+                  {"form": form, "report": report, "columns": column_descriptions()}, status=status)
+
+
+@login
+def target_import_sample(request):
+    """A file to start from, in the importer's own layout (``csvio.sample_rows``)."""
+    response = HttpResponse(sample_rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="targets-sample.csv"'
+    return response
 
 
 # Target lists

@@ -137,3 +137,11 @@ def test_target_lists_api(api_as, target, target_list):
     names = [tl["name"] for tl in api_as("viewer").get("/api/targetlists/").json()["results"]]
     assert names == ["Transients"]
     assert api_as("viewer").post("/api/targetlists/", {"name": "x"}, content_type="application/json").status_code == 403
+
+
+def test_an_extra_field_holding_nul_is_a_400(api_as):
+    """PostgreSQL refuses NUL in text: the API refuses it first (a probe that held: the JSON reader does)."""
+    body = {**TOOLKIT_TARGET, "targetextra_set": [{"key": "notes", "value": "a" + chr(0) + "b"}]}
+    response = api_as("editor").post("/api/targets/", body, content_type="application/json")
+    assert response.status_code == 400 and "NUL" in str(response.json())
+    assert not Target.objects.filter(name="SN 2025zz").exists()
