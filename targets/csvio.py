@@ -22,6 +22,7 @@ from tom.spreadsheet import restore_cell, safe_row
 from .forms import FORM_FIELDS, LABELS, TargetForm
 from .models import Scheme, TargetExtra, TargetType
 from .names import simplify_name
+from .neighbours import Crowding, crowding
 from .services import TargetInput, check_extras, create_target
 
 ALIAS_COLUMNS = {"aliases", "alias"}
@@ -49,6 +50,7 @@ SAMPLE_ROWS = (
 class ImportReport:
     created: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    crowding: Crowding = field(default_factory=Crowding)  # created targets lying near others (targets.neighbours)
 
     @property
     def ok(self) -> bool:
@@ -234,6 +236,8 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
     except ValidationError as exc:
         report.created = []
         report.errors.extend(f"Nothing was imported: {m}" for m in exc.messages)
+        return report
+    report.crowding = crowding(user, report.created)
     return report
 
 

@@ -27,6 +27,7 @@ from .forms import (
     TargetSearchForm,
 )
 from .models import Target, TargetList
+from .neighbours import import_warning_html, neighbours, warning_html
 from .permissions import groups_with, target_list_for, target_list_view, target_view
 from .visibility.section import section_context
 
@@ -100,6 +101,7 @@ def target_create(request):
             _errors_onto(form, exc)
         else:
             messages.success(request, f"Created {target.name}.")
+            _warn_of_neighbours(request, target)
             return redirect(target)
     return render(request, "targets/target_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -112,6 +114,7 @@ def target_update(request, target):
         initial=TargetForm.initial_for(target, view_groups, change_groups),
     )
     if request.method == "POST" and form.is_valid():
+        position = (target.ra, target.dec)
         try:
             services.update_target(target, form.target_input(), form.cleaned_data["view_groups"],
                                    form.cleaned_data["change_groups"], user=request.user)
@@ -119,6 +122,8 @@ def target_update(request, target):
             _errors_onto(form, exc)
         else:
             messages.success(request, f"Saved {target.name}.")
+            if (target.ra, target.dec) != position:
+                _warn_of_neighbours(request, target)
             return redirect(target)
     return render(request, "targets/target_form.html", {"form": form, "target": target},
                   status=400 if form.errors else 200)
@@ -206,6 +211,8 @@ def target_import(request):
                                 form.cleaned_data["change_groups"])
         if report.ok:
             messages.success(request, f"Imported {len(report.created)} targets.")
+            if report.crowding:
+                messages.warning(request, import_warning_html(report.crowding))
             return redirect("targets:list")
     status = 400 if (form.errors or (report and not report.ok)) else 200
     return render(request, "targets/target_import.html",
@@ -310,6 +317,11 @@ def _safe_next(request) -> bool:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     return url_has_allowed_host_and_scheme(request.POST.get("next"), allowed_hosts={request.get_host()})
+
+
+def _warn_of_neighbours(request, target) -> None:
+    if near := neighbours(request.user, target):
+        messages.warning(request, warning_html(target, near))
 
 
 def _errors_onto(form, exc: ValidationError) -> None:

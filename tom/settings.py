@@ -197,6 +197,8 @@ TARGET_LIST_PAGE_SIZE = int(os.environ.get("TARGET_LIST_PAGE_SIZE", "25"))
 TARGET_LIST_COUNT_LIMIT = int(os.environ.get("TARGET_LIST_COUNT_LIMIT", "1000"))
 TARGET_IMPORT_MAX_ROWS = int(os.environ.get("TARGET_IMPORT_MAX_ROWS", "50000"))
 TARGET_IMPORT_MAX_BYTES = int(os.environ.get("TARGET_IMPORT_MAX_BYTES", 32 * 1024 * 1024))
+# A new target this close (arcsec) to one the user may view is accepted with a warning naming it; 0: no check.
+TARGET_NEIGHBOUR_ARCSEC = float(os.environ.get("TARGET_NEIGHBOUR_ARCSEC", "5"))
 
 # Data products: the TOM Toolkit's setting names and shapes.
 DATA_PRODUCT_TYPES = {
