@@ -18,6 +18,7 @@ from tom.permissions import global_perm, has_object_perm, login
 from . import services
 from .coordinates import galactic, sexagesimal
 from .csvio import column_descriptions, export_rows, import_targets, sample_rows
+from .deletion import what_goes_with
 from .forms import (
     BulkTargetsForm,
     CsvImportForm,
@@ -136,7 +137,8 @@ def target_delete(request, target):
         target.delete()
         messages.success(request, f"Deleted {name}.")
         return redirect("targets:list")
-    return render(request, "targets/confirm_delete.html", {"object": target, "kind": "target"})
+    return render(request, "targets/confirm_delete.html", {
+        "object": target, "kind": "target", "consequences": what_goes_with(target, request.user)})
 
 
 @target_view()
