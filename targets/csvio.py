@@ -256,8 +256,8 @@ def column_descriptions() -> list[tuple[str, str]]:
     """(column, what it holds) for the import page, from the same definitions as the importer."""
     choices = {"type": f"{TargetType.SIDEREAL} (the default) or {TargetType.NON_SIDEREAL}",
                "scheme": ", ".join(Scheme.values)}
-    return [(column, LABELS.get(column, "Aliases, separated by ;") + (f": {choices[column]}" if column in choices else ""))
-            for column in COLUMNS]
+    words = {**LABELS, "aliases": "Aliases, separated by ;"}
+    return [(column, words[column] + (f": {choices[column]}" if column in choices else "")) for column in COLUMNS]
 
 
 def export_rows(queryset):

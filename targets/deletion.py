@@ -31,28 +31,29 @@ class Consequence:
         return f"{self.count:,} {self.singular if self.count == 1 else self.plural}"
 
 
-def _visible(queryset, model, user):
+def _rows(model, user):
+    """``model``'s rows as ``user`` may see them (its manager's ``visible_to``), else all of them."""
     manager = model._default_manager
-    return queryset.filter(pk__in=manager.visible_to(user).values("pk")) if hasattr(manager, "visible_to") else queryset
+    return manager.visible_to(user) if hasattr(manager, "visible_to") else manager.all()
 
 
 def _related_rows(user):
-    """(rows correlated to the outer target, singular, plural) for each relation that goes with a target."""
+    """(rows correlated to the outer target, their field naming it, singular, plural) for each relation that
+    goes with a target."""
     for relation in Target._meta.related_objects:
         model = relation.related_model
         if relation.many_to_many:  # memberships: the through rows go, the other side stays
             through = relation.through
             mine, theirs = relation.field.m2m_reverse_field_name(), relation.field.m2m_field_name()
-            rows = through._default_manager.filter(**{mine: OuterRef("pk")})
-            if hasattr(model._default_manager, "visible_to"):
-                rows = rows.filter(**{f"{theirs}__in": model._default_manager.visible_to(user).values("pk")})
+            rows = through._default_manager.filter(
+                **{mine: OuterRef("pk"), f"{theirs}__in": _rows(model, user).values("pk")})
             name = model._meta.verbose_name
             yield rows, mine, f"{name} membership", f"{name} memberships"
         elif relation.one_to_many and relation.on_delete is CASCADE:
             if issubclass(model, (UserObjectPermissionBase, GroupObjectPermissionBase)):
                 continue  # who may see it: not something the user stores
             field = relation.field.name
-            rows = _visible(model._default_manager.filter(**{field: OuterRef("pk")}), model, user)
+            rows = _rows(model, user).filter(**{field: OuterRef("pk")})
             singular, plural, condition = OWN_WORDS.get(
                 model, (model._meta.verbose_name, model._meta.verbose_name_plural, Q()))
             yield rows.filter(condition), field, str(singular), str(plural)

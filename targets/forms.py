@@ -231,7 +231,8 @@ class TargetSearchForm(forms.Form):
     q = forms.CharField(required=False, label="Name or alias")
     cone_ra = forms.CharField(required=False, label="Cone RA")
     cone_dec = forms.CharField(required=False, label="Cone Dec")
-    cone_radius = forms.CharField(required=False, label="Radius", help_text="arcsec, or with a unit: 2 arcmin, 1e3 arcsec, 0.5 deg")
+    cone_radius = forms.CharField(required=False, label="Radius",
+                                  help_text="arcsec, or with a unit: 2 arcmin, 1e3 arcsec, 0.5 deg")
     target_list = forms.ModelChoiceField(queryset=TargetList.objects.none(), required=False, label="List")
     type = forms.ChoiceField(choices=[("", "Any type"), *TargetType.choices], required=False)
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)

@@ -232,7 +232,7 @@ def _radians(angle):
 
 
 def _cos(angle):
-    return math.cos(angle) if isinstance(angle, float) else Cos(angle)
+    return math.cos(angle) if isinstance(angle, (int, float)) else Cos(angle)
 
 
 def separation_arcsec(ra, dec, ra0, dec0):
