@@ -17,8 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 
-def under_strict_csp(page) -> list[str]:
-    """Serve every page with STRICT_CSP; returns the list the browser's CSP complaints are collected in."""
+@pytest.fixture
+def csp_complaints(page):
+    """Every page served with STRICT_CSP; the browser's complaints about it, collected."""
     def add_header(route):
         response = route.fetch(max_redirects=0)
         route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
@@ -26,7 +27,8 @@ def under_strict_csp(page) -> list[str]:
     page.route("**/*", add_header)
     complaints: list[str] = []
     page.on("console", lambda msg: complaints.append(msg.text) if "Content Security Policy" in msg.text else None)
-    return complaints
+    yield complaints
+    page.unroute_all(behavior="ignoreErrors")  # requests still in flight when the test ends are let go
 
 
 def mark(page, field: str):
@@ -34,10 +36,9 @@ def mark(page, field: str):
 
 
 def test_non_sidereal_shows_its_fields_marks_the_schemes_elements_and_no_empty_field_turns_green(
-        page, live_server, users):
+        page, live_server, users, csp_complaints):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    csp_complaints = under_strict_csp(page)
     log_in(page, live_server.url, "editor", "pw-editor")
     page.goto(f"{live_server.url}/targets/create/")
 
