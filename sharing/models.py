@@ -68,6 +68,7 @@ class PersistentShare(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        verbose_name = "continuous share"  # what the pages call it; the model keeps the TOM Toolkit's name
         constraints = [models.UniqueConstraint(fields=["target", "destination"], name="one_persistent_share_per_destination")]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,8 @@ from tom.permissions import global_perm, has_object_perm, login
 
 from . import services
 from .coordinates import galactic, sexagesimal
-from .csvio import export_rows, import_targets
+from .csvio import column_descriptions, export_rows, import_targets, sample_rows
+from .deletion import what_goes_with
 from .forms import (
     BulkTargetsForm,
     CsvImportForm,
@@ -27,6 +28,7 @@ from .forms import (
     TargetSearchForm,
 )
 from .models import Target, TargetList
+from .neighbours import import_warning_html, neighbours, warning_html
 from .permissions import groups_with, may_share, target_list_for, target_list_view, target_view
 from .visibility.section import section_context
 
@@ -100,6 +102,7 @@ def target_create(request):
             _errors_onto(form, exc)
         else:
             messages.success(request, f"Created {target.name}.")
+            _warn_of_neighbours(request, target)
             return redirect(target)
     return render(request, "targets/target_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -112,6 +115,7 @@ def target_update(request, target):
         initial=TargetForm.initial_for(target, view_groups, change_groups),
     )
     if request.method == "POST" and form.is_valid():
+        position = (target.ra, target.dec)
         try:
             services.update_target(target, form.target_input(), form.cleaned_data["view_groups"],
                                    form.cleaned_data["change_groups"], user=request.user)
@@ -119,6 +123,8 @@ def target_update(request, target):
             _errors_onto(form, exc)
         else:
             messages.success(request, f"Saved {target.name}.")
+            if (target.ra, target.dec) != position:
+                _warn_of_neighbours(request, target)
             return redirect(target)
     return render(request, "targets/target_form.html", {"form": form, "target": target},
                   status=400 if form.errors else 200)
@@ -131,7 +137,8 @@ def target_delete(request, target):
         target.delete()
         messages.success(request, f"Deleted {name}.")
         return redirect("targets:list")
-    return render(request, "targets/confirm_delete.html", {"object": target, "kind": "target"})
+    return render(request, "targets/confirm_delete.html", {
+        "object": target, "kind": "target", "consequences": what_goes_with(target, request.user)})
 
 
 @target_view()
@@ -206,9 +213,20 @@ def target_import(request):
                                 form.cleaned_data["change_groups"])
         if report.ok:
             messages.success(request, f"Imported {len(report.created)} targets.")
+            if report.crowding:
+                messages.warning(request, import_warning_html(report.crowding))
             return redirect("targets:list")
     status = 400 if (form.errors or (report and not report.ok)) else 200
-    return render(request, "targets/target_import.html", {"form": form, "report": report}, status=status)
+    return render(request, "targets/target_import.html",
+                  {"form": form, "report": report, "columns": column_descriptions()}, status=status)
+
+
+@login
+def target_import_sample(request):
+    """A file to start from, in the importer's own layout (``csvio.sample_rows``)."""
+    response = HttpResponse(sample_rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="targets-sample.csv"'
+    return response
 
 
 # Target lists
@@ -303,6 +321,11 @@ def _safe_next(request) -> bool:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     return url_has_allowed_host_and_scheme(request.POST.get("next"), allowed_hosts={request.get_host()})
+
+
+def _warn_of_neighbours(request, target) -> None:
+    if near := neighbours(request.user, target):
+        messages.warning(request, warning_html(target, near))
 
 
 def _errors_onto(form, exc: ValidationError) -> None:

@@ -226,6 +226,9 @@ CONTENT_SECURITY_POLICY = {
 
 ROOT_URLCONF = "tom.urls"
 
+# Fields left empty are not marked valid (green) after a failed submit: tom/bootstrap.py says why.
+BOOTSTRAP5 = {"field_renderers": {"default": "tom.bootstrap.FieldRenderer"}}
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -335,6 +338,8 @@ TARGET_LIST_PAGE_SIZE = env_number("TARGET_LIST_PAGE_SIZE", 25)
 TARGET_LIST_COUNT_LIMIT = env_number("TARGET_LIST_COUNT_LIMIT", 1000)
 TARGET_IMPORT_MAX_ROWS = env_number("TARGET_IMPORT_MAX_ROWS", 50000)
 TARGET_IMPORT_MAX_BYTES = env_number("TARGET_IMPORT_MAX_BYTES", 32 * 1024 * 1024)
+# A new target this close (arcsec) to one the user may view is accepted with a warning naming it; 0: no check.
+TARGET_NEIGHBOUR_ARCSEC = env_number("TARGET_NEIGHBOUR_ARCSEC", 5.0, float)
 
 # Data products: the TOM Toolkit's setting names and shapes.
 DATA_PRODUCT_TYPES = {

@@ -194,8 +194,8 @@ def test_a_csv_import_cannot_store_an_overlong_extra_value(client_for):
     response = client_for("editor").post(reverse("targets:import"),
                                          {"file": SimpleUploadedFile("t.csv", csv.encode(), "text/csv")})
     assert response.status_code == 400
-    assert "Nothing was imported: The value of extra field 'notes' is 10,001 characters long" in "\n".join(
-        response.context["report"].errors)
+    assert "Line 2 ('SN 2025long'): The value of extra field 'notes' is 10,001 characters long" in "\n".join(
+        response.context["report"].errors)  # named with its line (issue 12 item 9)
     assert not Target.objects.filter(name="SN 2025long").exists()
 
 
