@@ -142,6 +142,8 @@ class ReducedDatum(models.Model):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
+        verbose_name = "reduced datum"
+        verbose_name_plural = "reduced data"
         constraints = [
             models.UniqueConstraint(fields=["target", "fingerprint"], name="one_copy_of_a_datum_per_target"),
         ]

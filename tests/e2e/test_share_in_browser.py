@@ -25,7 +25,7 @@ def test_share_photometry_and_see_it_in_history(page, live_server, settings, dat
     page.locator("#share-photometry input[name=datums]").nth(1).uncheck()
     page.check("input[name=scope][value=ticked]")
     page.click("#preview-button")
-    expect(page.locator("#preview")).to_contain_text("1 datum(s): 1 photometry.")
+    expect(page.locator("#preview")).to_contain_text("1 datum: 1 photometry.")
     expect(page.locator("#preview")).to_contain_text('"magnitude": 18.5')
     page.click("#share-button")
     expect(page.locator("#share-outcome")).to_contain_text("SN 2024abc was already in This TOM")

@@ -554,10 +554,10 @@ def test_a_run_killed_mid_processing_leaves_a_file_the_sweep_removes(tmp_path):
     assert left.exists()  # written before processing; its row was never committed
     count = "from dataproducts.models import DataProduct; print(DataProduct.objects.count())"
     assert manage("shell", "-v0", "-c", count).strip() == "0"
-    assert manage("sweep_orphaned_files").splitlines() == ["0 orphaned file(s) deleted."]  # within the grace period
+    assert manage("sweep_orphaned_files").splitlines() == ["0 orphaned files deleted."]  # within the grace period
     assert left.exists()
     assert manage("sweep_orphaned_files", "--older-than", "0").splitlines() == [
-        f"deleted {name}", "1 orphaned file(s) deleted."]
+        f"deleted {name}", "1 orphaned file deleted."]
     assert not left.exists()
 
 

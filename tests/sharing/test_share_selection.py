@@ -55,7 +55,7 @@ def test_preview_shows_exactly_the_filtered_selection_and_contacts_nobody(client
                      since="2024-03-08", lists=[])
     body = response.content.decode()
     assert response.status_code == 200
-    assert "3 datum(s): 3 photometry." in body
+    assert "3 datums: 3 photometry." in body
     assert "&quot;filter&quot;: &quot;r&quot;" in body and "&quot;filter&quot;: &quot;g&quot;" not in body
     assert "Imported From Test TOM" in body and "&quot;shared_from&quot;: &quot;Test TOM&quot;" in body
     assert ShareRecord.objects.count() == 0
