@@ -14,6 +14,8 @@ say what was wrong in the answer the caller can use:
   these 4xx answers; a 5xx is shown by ``static/tom/tom.js``);
 - a browser gets a page in the site's layout (``400.html``, ``403.html``,
   ``404.html``, ``500.html``).
+
+With ``DEBUG`` on, Django answers a 404 or a crash with its own debug page instead (htmx then shows that).
 """
 from __future__ import annotations
 

@@ -206,3 +206,13 @@ def test_no_answer_at_all_is_shown_where_the_user_acted(page, tmp_path):
     alert = page.locator("#section-photometry > [data-request-error]")
     expect(alert).to_contain_text("No answer: The TOM did not answer: the server may be down or the network unreachable.")
     expect(page.locator("#id_brightness")).to_have_value("18.2")
+
+
+def test_a_search_that_cannot_be_read_says_which_field(page, live_server, target):
+    log_in(page, live_server.url, "viewer", "pw-viewer")
+    page.fill("#id_cone_ra", "xx")
+    page.fill("#id_cone_dec", "0")
+    page.fill("#id_cone_radius", "10")
+    page.click("#target-search button[type=submit]")
+    expect(page.locator("#target-table #search-errors")).to_contain_text("Cannot read right ascension")
+    expect(page.locator("#result-count")).to_have_text("No targets match.")
