@@ -118,6 +118,13 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return error_response(request, message, 404)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: most often a page older than the user's last log-in (the token changed since), which
+    htmx would otherwise fill with Django's own "Forbidden" page."""
+    return error_response(request, "This page's form token is out of date (you logged in again since it was loaded, "
+                                   "or your browser refuses this site's cookies): reload the page and try again.", 403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: rendered without the request's context, so a broken database cannot break it too.
 

@@ -95,3 +95,14 @@ def test_the_favicon(client):
     icon = client.get("/static/tom/favicon.svg")
     assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
     assert b"<svg" in b"".join(icon.streaming_content)
+
+
+def test_a_stale_form_token_says_to_reload(users, target):
+    """A page loaded before the user logged in again carries an old CSRF token: words, not Django's own page."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["editor"])
+    response = client.post(f"/targets/{target.pk}/lists/", {"target_list": "1"}, headers=HTMX)
+    assert response.status_code == 403 and response["HX-Reswap"] == "afterbegin"
+    assert "form token is out of date" in response.content.decode() and "<html" not in response.content.decode()
+    page = client.post(f"/targets/{target.pk}/lists/", {"target_list": "1"})
+    assert page.status_code == 403 and in_the_layout(page.content.decode()) and "reload the page" in page.content.decode()
