@@ -183,5 +183,5 @@ def test_a_broker_that_dies_mid_read_is_reported_and_sigterm_still_stops_promptl
     finally:
         if process.poll() is None:
             process.kill()
-    assert run.returncode == 0 and run.lines[-1].startswith("Stopped: 1 messages"), run.lines
+    assert run.returncode == 0 and run.lines[-1].startswith("Stopped: 1 message in"), run.lines
     assert run.ended_at - sent <= 8, f"exited {run.ended_at - sent:.1f} s after SIGTERM"
