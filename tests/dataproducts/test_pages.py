@@ -48,7 +48,7 @@ def test_a_bad_upload_is_explained_and_keeps_nothing(client_for, target):
     assert not DataProduct.objects.exists()
     response = client_for("editor").post(reverse("dataproducts:upload", args=[target.pk]),
                                          {"data_product_type": "photometry"}, headers=HTMX)
-    assert response.status_code == 400 and "file: This field is required." in response.content.decode()
+    assert response.status_code == 400 and "File: This field is required." in response.content.decode()
 
 
 def test_download_returns_the_file(client_for, data_product):

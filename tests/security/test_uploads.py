@@ -447,7 +447,7 @@ def test_the_upload_form_checks_the_size_limit_before_saving(client_for, target,
     settings.DATA_PRODUCT_MAX_BYTES = 2**20
     content = b"mjd,filter,magnitude\n" + b"60400.5,g,18.5\n" * (3 * 2**20 // 15)
     response = page_upload(client_for("editor"), target, "lc.csv", content, "photometry")
-    assert_refused_whole(response, f"file: The file is {len(content):,} bytes; this TOM accepts files of at most "
+    assert_refused_whole(response, f"File: The file is {len(content):,} bytes; this TOM accepts files of at most "
                          "1,048,576 bytes (DATA_PRODUCT_MAX_BYTES).", api=False)
 
 
