@@ -66,13 +66,10 @@ def create(request, target: Target):
             context["created"] = share
             return render(request, "sharing/partials/persistent_share_created.html",
                           {**context, **table_context(request, target)})
-    else:
-        error = " ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items())
     context = create_context(request, target, form)
     context["error"] = error
-    # htmx swaps only 2xx answers: the form comes back with its error inline; a plain POST gets a 400.
-    return render(request, "sharing/partials/create_persistent_share.html", context,
-                  status=200 if request.htmx else 400)
+    # The form with its error, in place (base.html has htmx swap a 400).
+    return render(request, "sharing/partials/create_persistent_share.html", context, status=400)
 
 
 @share_view()

@@ -111,6 +111,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "deliveries"
         constraints = [
             # A batch of new data is queued once per share, whichever path announced it.
             models.UniqueConstraint(fields=["share", "ingest"], condition=models.Q(ingest__isnull=False),

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import ngettext
 from ninja import Router, Status
 
 from tom.apipaging import Id, page
@@ -193,4 +194,6 @@ def change_membership(request, list_id: Id, payload: MembershipIn):
     if missing:
         raise ValidationError({"targets": [f"No target you may view has id {i}." for i in missing]})
     changed = (services.add_to_list if payload.action == "add" else services.remove_from_list)(target_list, targets)
-    return {"id": target_list.pk, "changed": changed, "message": f"{payload.action.title()}ed {changed} target(s)."}
+    words = (ngettext("Added %(count)d target.", "Added %(count)d targets.", changed) if payload.action == "add" else
+             ngettext("Removed %(count)d target.", "Removed %(count)d targets.", changed))
+    return {"id": target_list.pk, "changed": changed, "message": words % {"count": changed}}

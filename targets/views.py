@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tom.ids import parse_ids
@@ -78,7 +79,7 @@ def target_list(request):
         "can_add": request.user.has_perm("targets.add_target"),
     }
     template = "targets/partials/target_table.html" if request.htmx and not request.htmx.boosted else "targets/target_list.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 @login
@@ -173,11 +174,11 @@ def target_section(request, target, section):
     return render(request, f"targets/partials/section_{section}.html", context)
 
 
-def _lists_section(request, target, status=200):
+def _lists_section(request, target, status=200, error=""):
     visible_lists = TargetList.objects.visible_to(request.user)
     changeable = TargetList.objects.permitted(request.user, "change")
     context = {
-        "target": target,
+        "target": target, "error": error,
         "member_of": visible_lists.filter(targets=target).order_by("name"),
         "changeable": set(changeable.filter(targets=target).values_list("pk", flat=True)),
         "can_add_to": changeable.exclude(targets=target).order_by("name"),
@@ -189,8 +190,14 @@ def _lists_section(request, target, status=200):
 @require_POST
 def target_membership(request, target):
     """Add this target to a list, or take it off one, from the target page."""
+    chosen = request.POST.get("target_list", "").strip()
+    if not chosen:
+        if request.htmx:
+            return _lists_section(request, target, status=400, error="Choose a list.")
+        messages.error(request, "Nothing changed: choose a list.")
+        return redirect(target)
     try:
-        target_list = target_list_for(request.user, int(request.POST.get("target_list", "")), "change")
+        target_list = target_list_for(request.user, int(chosen), "change")
     except ValueError:
         raise Http404("No such target list.") from None
     if request.POST.get("action") == "remove":
@@ -212,7 +219,9 @@ def target_import(request):
         report = import_targets(request.user, form.cleaned_data["file"], form.cleaned_data["view_groups"],
                                 form.cleaned_data["change_groups"])
         if report.ok:
-            messages.success(request, f"Imported {len(report.created)} targets.")
+            count = len(report.created)
+            messages.success(request, ngettext("Imported %(count)d target.", "Imported %(count)d targets.", count)
+                             % {"count": count})
             if report.crowding:
                 messages.warning(request, import_warning_html(report.crowding))
             return redirect("targets:list")
@@ -294,9 +303,14 @@ def targetlist_delete(request, target_list):
 def targetlist_remove(request, target_list):
     """Take the selected targets off this list (bulk select on the list page)."""
     ids = parse_ids(request.POST.getlist("targets"), "targets")
+    if not ids:
+        messages.error(request, "Nothing was removed: select at least one target.")
+        return redirect(target_list)
     targets = Target.objects.visible_to(request.user).filter(pk__in=ids)
     removed = services.remove_from_list(target_list, targets)
-    messages.success(request, f"Removed {removed} target(s) from {target_list.name}.")
+    messages.success(request, ngettext("Removed %(count)d target from %(list)s.",
+                                       "Removed %(count)d targets from %(list)s.", removed)
+                     % {"count": removed, "list": target_list.name})
     return redirect(target_list)
 
 
@@ -313,7 +327,8 @@ def targetlist_add(request):
         return redirect(request.POST.get("next") if _safe_next(request) else "targets:list")
     target_list = form.cleaned_data["target_list"]
     added = services.add_to_list(target_list, form.cleaned_data["targets"])
-    messages.success(request, f"Added {added} target(s) to {target_list.name}.")
+    messages.success(request, ngettext("Added %(count)d target to %(list)s.", "Added %(count)d targets to %(list)s.",
+                                       added) % {"count": added, "list": target_list.name})
     return redirect(target_list)
 
 

@@ -98,6 +98,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEMO_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "tom.errors.csrf_failure"  # in words, and as an alert where an htmx form was sent
 # DEBUG off with a host other than this machine's: the TOM serves the public and will not start with a weak key
 # (the tom app checks the final settings again, for a local_settings.py that sets ALLOWED_HOSTS itself).
 refuse_weak_secret_key(DEBUG, ALLOWED_HOSTS, os.environ.get("SECRET_KEY", ""))

@@ -177,7 +177,7 @@ class TestTargetList:
 
     def test_bad_cone_search_says_which_field(self, client_for, sky):
         response = client_for("viewer").get("/targets/", {"cone_ra": "xx", "cone_dec": "0", "cone_radius": "10"})
-        assert response.status_code == 200 and self.names(response) == []
+        assert response.status_code == 400 and self.names(response) == []
         assert "Cannot read right ascension" in response.content.decode()
         response = client_for("viewer").get("/targets/", {"cone_ra": "10", "cone_dec": "0"})
         assert "needs RA, Dec and a radius" in response.content.decode()
