@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import confluent_kafka
 from django.db import close_old_connections, connection, transaction
+from django.utils.translation import ngettext
 
 from dataproducts import provenance
 from dataproducts.models import Origin
@@ -76,8 +77,12 @@ class Progress:
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         cpu = time.process_time() - self.cpu_started  # all threads: on a busy machine, the honest cost
-        return (f"{self.messages} messages in {elapsed:.1f} s ({self.messages / elapsed:,.0f}/s, "
-                f"{cpu:.1f} s CPU), {self.errors} errors, {self.dead_letters} dead letters")
+        counted = (ngettext("%(count)d message", "%(count)d messages", self.messages) % {"count": self.messages},
+                   ngettext("%(count)d error", "%(count)d errors", self.errors) % {"count": self.errors},
+                   ngettext("%(count)d dead letter", "%(count)d dead letters", self.dead_letters)
+                   % {"count": self.dead_letters})
+        return (f"{counted[0]} in {elapsed:.1f} s ({self.messages / elapsed:,.0f}/s, "
+                f"{cpu:.1f} s CPU), {counted[1]}, {counted[2]}")
 
 
 @dataclass
@@ -190,7 +195,9 @@ class Runner:
             return
         conn.refreshed = time.monotonic()
         if conn.failures:
-            self.say(f"{stream}: connected again after {conn.failures} failed attempt(s).")
+            self.say(f"{stream}: " + ngettext("connected again after %(count)d failed attempt.",
+                                              "connected again after %(count)d failed attempts.", conn.failures)
+                     % {"count": conn.failures})
         conn.failures = 0
 
     def _disconnect(self, conn: _Connection, reason: str) -> None:
@@ -298,5 +305,6 @@ class Runner:
                       "handler": rule.handler.path if rule else "", "error": error, "attempts": attempts},
         )
         self.progress.dead_letters += 1
-        logger.error("%s: %s[%s]@%s kept as a dead letter after %s attempt(s): %s", conn.stream, message.topic,
-                     message.partition, message.offset, attempts, error)
+        logger.error("%s: %s[%s]@%s kept as a dead letter after %s: %s", conn.stream, message.topic,
+                     message.partition, message.offset,
+                     ngettext("%(count)d attempt", "%(count)d attempts", attempts) % {"count": attempts}, error)

@@ -179,7 +179,7 @@ def main() -> None:
         if result.returncode:
             print(result.stderr[-3000:])
             raise SystemExit("readstreams failed")
-        line = re.search(r"Stopped: (\d+) messages in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", result.stdout)
+        line = re.search(r"Stopped: (\d+) messages? in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", result.stdout)
         handled, seconds, cpu = int(line[1]), float(line[2]), float(line[3])
 
         from alertstreams.models import DeadLetter, IngestedMessage

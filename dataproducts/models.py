@@ -185,6 +185,8 @@ class ReducedDatum(models.Model):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
+        verbose_name = "reduced datum"
+        verbose_name_plural = "reduced data"
         constraints = [
             models.UniqueConstraint(fields=["target", "fingerprint"], name="one_copy_of_a_datum_per_target"),
         ]
@@ -201,6 +203,12 @@ class ReducedDatum(models.Model):
     @property
     def is_limit(self) -> bool:
         return self.data_type == "photometry" and self.brightness is None
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit as pages show it: the stored one, else "mag" for photometry. A file or form without a unit
+        gives magnitudes (the processors read magnitude columns; Hermes takes a bare brightness as AB mag)."""
+        return self.unit or ("mag" if self.data_type == "photometry" else "")
 
     def save(self, *args, **kwargs):
         """A new row without an ingest (``ReducedDatum(...).save()``, the TOM Toolkit's way) is stored as

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from django.conf import settings
 from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField, Func
+from django.utils.translation import ngettext
 
 from tom.pagination import Page, paginate
 from tom.plotting import plotly_text
@@ -106,7 +107,9 @@ def light_curve(target) -> go.Figure | None:
     figure = go.Figure()
     for index, (band, in_band) in enumerate(_band_groups(bandpasses)):
         shared = band is None  # the rare bands of an odd (or hostile) sender, together
-        label = (f"{int(in_band.sum()):,} points in other filters" if shared
+        others = int(in_band.sum())
+        label = (ngettext("%(count)s point in other filters", "%(count)s points in other filters", others)
+                 % {"count": f"{others:,}"} if shared
                  else plotly_text(band) if band else "no filter")
         colour = "#999999" if shared else colour_for(band, index)
         detected = in_band & ~np.isnan(brightness)

@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from sharing.permissions import may_share
-from targets.permissions import target_view
+from targets.permissions import may_share, target_view
 from tom.pagination import paginate
 from tom.permissions import has_object_perm
 from tom.plotting import script_safe_json
@@ -59,8 +59,11 @@ def upload(request, target):
             if result.already_uploaded:
                 outcome = f"{name} was uploaded before (as {result.data_product}); nothing new was stored."
             else:
-                outcome = (f"Stored {name}: {result.saved.created} new data point(s)"
-                           + (f", {result.saved.existing} already known." if result.saved.existing else "."))
+                created, existing = result.saved.created, result.saved.existing
+                outcome = (ngettext("Stored %(name)s: %(count)d new data point",
+                                    "Stored %(name)s: %(count)d new data points", created)
+                           % {"name": name, "count": created}
+                           + (f", {existing} already known." if existing else "."))
             form = None
     if request.htmx:
         return _products_section(request, target, form, outcome, status)
@@ -87,7 +90,8 @@ def delete(request, product):
         return render(request, "dataproducts/confirm_delete.html", {"product": product, "target": target})
     count = product.reduced_data.count()
     services.delete_data_product(product)
-    text = f"Deleted {product.filename} and its {count} data point(s)."
+    text = ngettext("Deleted %(name)s and its %(count)d data point.", "Deleted %(name)s and its %(count)d data points.",
+                    count) % {"name": product.filename, "count": count}
     if request.htmx:
         return _products_section(request, target, outcome=text)
     messages.success(request, text)

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from dataproducts.models import ReducedDatum
 from targets.models import Target
@@ -161,7 +162,8 @@ def pause_shares_of(user, reason: str) -> int:
     count = PersistentShare.objects.filter(user=user, paused_reason="").update(paused_reason=reason,
                                                                               paused_at=timezone.now())
     if count:
-        logger.info("%s continuous share(s) of %s paused: %s", count, user.get_username(), reason)
+        logger.info("%s of %s paused: %s", ngettext("%(count)d continuous share", "%(count)d continuous shares", count)
+                    % {"count": count}, user.get_username(), reason)
     return count
 
 

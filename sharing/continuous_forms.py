@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from .destinations import HermesDestination, destinations
+from .forms import DestinationField
 
 
 def destination_choices() -> list[tuple[str, str]]:
@@ -22,7 +23,7 @@ def destination_choices() -> list[tuple[str, str]]:
 
 
 class PersistentShareForm(forms.Form):
-    destination = forms.ChoiceField()
+    destination = DestinationField()
     share_existing_data = forms.BooleanField(required=False, label="Share existing data immediately")
 
     def __init__(self, *args, **kwargs):

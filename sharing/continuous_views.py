@@ -15,12 +15,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from targets.models import Target
-from targets.permissions import target_view
+from targets.permissions import SHARE_NEEDS, may_share, share_view, shareable_targets, target_view
 from tom.permissions import login
 
 from . import continuous
 from .continuous_forms import PersistentShareForm
-from .permissions import ADD, SHARE_NEEDS, can_create, may_create_any, may_share, share_for, share_view, shareable_targets
+from .permissions import ADD, can_create, may_create_any, share_for
 from .templatetags.persistent_shares import CREATE_TEMPLATE, TABLE_TEMPLATE, create_context, table_context
 
 TARGET_CHOICES = 20  # the manage page's search shows this many targets (type more to narrow it)
@@ -65,11 +65,9 @@ def _created_or_error(request, target: Target | None, form: PersistentShareForm,
             response = render(request, CREATE_TEMPLATE, context)
             response["HX-Trigger"] = CHANGED
             return response
-    else:
-        error = " ".join(f"{'' if f == '__all__' else f + ': '}{' '.join(e)}" for f, e in form.errors.items())
     context = {**create_context(request, shown, form), **extra, "error": error}
-    # htmx swaps the form back with its error inline (a 200); a plain POST gets a 400.
-    return render(request, CREATE_TEMPLATE, context, status=200 if request.htmx else 400)
+    # The form with its error (a service's, or its fields' by label), in place (base.html has htmx swap a 400).
+    return render(request, CREATE_TEMPLATE, context, status=400)
 
 
 @login

@@ -6,8 +6,14 @@ Share tab's form.
 """
 from __future__ import annotations
 
+from datetime import date, datetime, time, timezone
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from dataproducts.datums import DatumError, parse_timestamp
+from dataproducts.processors.times import EARLIEST_YEAR, LATEST_YEAR, mjd_to_datetimes, number_to_mjd
 
 from .destinations import HermesDestination, destinations
 from .selection import PhotometryFilter, photometry_choices, selection, spectra
@@ -17,10 +23,29 @@ SCOPES = [("matching", "Every photometry point the filter keeps"), ("ticked", "O
           ("none", "No photometry")]
 
 
+class DestinationField(forms.ChoiceField):
+    """One of the configured destinations offered; any other value is refused saying which kind it is.
+
+    A forged or stale menu value gets more than "Select a valid choice": a destination listed in
+    ``DATA_SHARING`` but not configured is named with what it lacks, and anything else is said to be unknown.
+    """
+
+    def validate(self, value):
+        if value in self.empty_values or self.valid_value(value):
+            return super().validate(value)
+        known = destinations().get(value)
+        if known is not None and not known.configured:
+            raise ValidationError(f"{known.display_name} is not configured for sharing: {' '.join(known.problems)}",
+                                  code="invalid_choice")
+        shown = value if len(value) <= 60 else value[:60] + "…"
+        raise ValidationError(f"{shown!r} is not one of this TOM's sharing destinations (DATA_SHARING).",
+                              code="invalid_choice")
+
+
 class DestinationForm(forms.Form):
     """A configured destination, and the title, message, authors and topic a Hermes message carries."""
 
-    destination = forms.ChoiceField()
+    destination = DestinationField()
     topic = forms.ChoiceField(required=False, label="Topic (Hermes)")
     title = forms.CharField(required=False, max_length=300, label="Title (Hermes)")
     message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Message (Hermes)",
@@ -53,14 +78,52 @@ class DestinationForm(forms.Form):
         return HermesText(c["title"], c["message"], c["authors"], c["topic"])
 
 
+class MomentField(forms.Field):
+    """A moment (UTC) as astronomers write one: an ISO date, an ISO date and time, or an MJD (a JD too).
+
+    A date alone is its first moment, or with ``end_of_day`` its last, so that "Until 2026-01-05" keeps
+    that night's points. A browser's date picker would refuse an MJD, so this is a text box.
+    """
+
+    EXAMPLES = "a date (2026-01-05), a date and time (2026-01-05T03:00) or an MJD (61045.5)"
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        self.end_of_day = end_of_day
+        kwargs.setdefault("help_text", f"UTC: {self.EXAMPLES}.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "2026-01-05 or MJD", "autocomplete": "off",
+                                                           "maxlength": 40}))
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> datetime | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if len(text) > 40:
+            raise ValidationError(f"{text[:40]!r}… is not a date; give {self.EXAMPLES}.")
+        try:
+            mjd = number_to_mjd(float(text))
+        except ValueError:
+            mjd = None
+        if mjd is not None:
+            return mjd_to_datetimes([mjd])[0]
+        try:
+            day = date.fromisoformat(text)  # 2026-01-05, and 20260105
+        except ValueError:
+            try:
+                return parse_timestamp(text)
+            except DatumError:
+                raise ValidationError(f"{text!r} is neither a date nor an MJD (of the years {EARLIEST_YEAR} to "
+                                      f"{LATEST_YEAR}); give {self.EXAMPLES}.") from None
+        return datetime.combine(day, time.max if self.end_of_day else time.min, timezone.utc)
+
+
 class PhotometryFilterForm(forms.Form):
-    """Which of a target's photometry points: by bandpass, source and dates (UTC, both ends included)."""
+    """Which of a target's photometry points: by bandpass, source and time (UTC, both ends included)."""
 
     bandpass = forms.MultipleChoiceField(required=False, label="Bandpass")
     source = forms.MultipleChoiceField(required=False, label="Source")
-    since = forms.DateField(required=False, label="From (date, UTC)", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="Until (date, UTC, inclusive)",
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = MomentField(label="From")
+    until = MomentField(label="Until (inclusive)", end_of_day=True)
 
     def __init__(self, *args, target=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from targets.models import Target, TargetList
+from targets.permissions import shareable_targets
 
-from .permissions import shareable_targets
 from .services import HermesText, ShareOutcome, share_target
 
 LIST_SHARE_LIMIT = 1000  # members listed (and shared) at once; a bigger list is shared by command, in parts

@@ -70,6 +70,7 @@ class PersistentShare(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        verbose_name = "continuous share"  # what the pages call it; the model keeps the TOM Toolkit's name
         constraints = [models.UniqueConstraint(fields=["target", "destination", "topic"],
                                                name="one_persistent_share_per_destination_and_topic")]
 
@@ -118,6 +119,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "deliveries"
         constraints = [
             # A batch of new data is queued once per share, whichever path announced it.
             models.UniqueConstraint(fields=["share", "ingest"], condition=models.Q(ingest__isnull=False),

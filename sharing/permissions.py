@@ -1,5 +1,8 @@
 """Who may share: one rule for one-off and continuous sharing, checked here and nowhere else.
 
+The target half of the rule (``may_share``, ``share_view``...) lives in ``targets.permissions`` with the other
+target rules, so pages of targets and data can show a Share button without depending on this app.
+
 **May share a target** (:func:`may_share`): an active user who is a superuser or holds ``targets.change_target``
 or ``targets.share_target`` on it (per target, or globally, directly or through a group). It opens the Share
 page (every tab), the list share page's members, ``manage.py share --user`` and every continuous-sharing
@@ -36,7 +39,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from targets.models import Target
-from tom.permissions import has_object_perm, object_for, object_view
+from targets.permissions import SHARE_NEEDS, may_share, shareable_targets
 
 from .models import PersistentShare
 
@@ -44,7 +47,6 @@ VIEW = "sharing.view_persistentshare"
 ADD = "sharing.add_persistentshare"
 CHANGE = "sharing.change_persistentshare"
 DELETE = "sharing.delete_persistentshare"
-SHARE_NEEDS = "change or share permission on the target"
 # The TOM Toolkit files these permissions under its targets app; the ``tom_targets`` compat app's proxy model holds
 # them under those names (``assign_perm('tom_targets.add_persistentshare', user)``, as its documentation writes).
 TOOLKIT_NAMES = {perm: perm.replace("sharing.", "tom_targets.", 1) for perm in (VIEW, ADD, CHANGE, DELETE)}
@@ -55,33 +57,6 @@ def may(user, perm: str) -> bool:
     if user is None or not user.is_active:
         return False
     return user.has_perm(perm) or (perm in TOOLKIT_NAMES and user.has_perm(TOOLKIT_NAMES[perm]))
-
-
-def may_share(user, target: Target) -> bool:
-    """The rule (see the module's docstring): active, and superuser, ``change_target`` or ``share_target``."""
-    if user is None or not user.is_active:
-        return False
-    return has_object_perm(user, "change", target) or has_object_perm(user, "share", target)
-
-
-def shareable_targets(user) -> QuerySet:
-    """The targets ``user`` may share, filtered in SQL (:func:`may_share` for a whole list)."""
-    if user is None or not user.is_active:
-        return Target.objects.none()
-    return Target.objects.permitted(user, "change") | Target.objects.permitted(user, "share")
-
-
-def target_to_share(user, pk, action: str = "share") -> Target:
-    """The target ``pk`` if ``user`` may share it: 404 if they may not view it, 403 if they may only view it."""
-    target = object_for(user, Target.objects.all(), pk)
-    if not may_share(user, target):
-        raise PermissionDenied(f"You may not share {target.name}: that needs {SHARE_NEEDS}.")
-    return target
-
-
-def share_view():
-    """The decorator of every page that shares a target (declared as ``Access("target", "share")``)."""
-    return object_view("target", target_to_share, "share")
 
 
 def shares_visible_to(user, target: Target | None = None) -> QuerySet:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count
+from django.utils.translation import ngettext
 
 from targets.models import Target
 
@@ -43,17 +44,21 @@ def preview(dest, user, target: Target, chosen: Selection, lists: tuple[str, ...
     datums = without_file_rows(chosen.datums, [p.pk for p in chosen.products])
     by_type = dict(datums.order_by().values_list("data_type").annotate(n=Count("pk")))  # counted in SQL
     total = sum(by_type.values())
-    result.summary.append(f"{total} datum(s): " + (", ".join(f"{n} {t}" for t, n in sorted(by_type.items())) or
-                                                  "none") + ".")
+    result.summary.append(ngettext("%(count)d datum: ", "%(count)d datums: ", total) % {"count": total}
+                          + (", ".join(f"{n} {t}" for t, n in sorted(by_type.items())) or "none") + ".")
     for datum in datums[:SHOWN]:
         result.documents.append(("A datum", _pretty(datum_body(datum))))
     if total > SHOWN:
-        result.summary.append(f"The first {SHOWN} datums are shown below; {total - SHOWN} more are sent alike.")
+        result.summary.append(ngettext("The first %(shown)d datums are shown below; %(more)d more is sent alike.",
+                                       "The first %(shown)d datums are shown below; %(more)d more are sent alike.",
+                                       total - SHOWN) % {"shown": SHOWN, "more": total - SHOWN})
     for product in chosen.products[:SHOWN]:
         result.summary.append(f"The file {product.filename} ({product.data_product_type}) is uploaded first; "
                               "its rows are read from it there (sent as datums only if it refuses the file).")
     if len(chosen.products) > SHOWN:
-        result.summary.append(f"{len(chosen.products) - SHOWN} more files are uploaded alike.")
+        more = len(chosen.products) - SHOWN
+        result.summary.append(ngettext("%(count)d more file is uploaded alike.",
+                                       "%(count)d more files are uploaded alike.", more) % {"count": more})
     return result
 
 
@@ -68,7 +73,8 @@ def _hermes_preview(dest, user, target, chosen: Selection, text: HermesText) -> 
     except SharingError as exc:  # a row Hermes would reject, named: shown, nothing sent
         result.errors.append(exc.message)
         return result
-    result.summary.append(f"{len(messages)} message(s) to {dest.display_name}."
+    result.summary.append(ngettext("%(count)d message to %(name)s.", "%(count)d messages to %(name)s.", len(messages))
+                          % {"count": len(messages), "name": dest.display_name}
                           + (f" The first {SHOWN} are shown below." if len(messages) > SHOWN else ""))
     for number, message in enumerate(messages[:SHOWN], start=1):
         size = len(encoded(message))  # the bytes hop-client writes, which the Kafka limit applies to
@@ -76,6 +82,8 @@ def _hermes_preview(dest, user, target, chosen: Selection, text: HermesText) -> 
         for table in ("photometry", "spectroscopy"):
             rows = shown.get("data", {}).get(table) or []
             if len(rows) > SHOWN:
-                shown["data"][table] = rows[:SHOWN] + [f"... {len(rows) - SHOWN} more {table} rows"]
+                more = len(rows) - SHOWN
+                rest = ngettext("... %(count)d more %(table)s row", "... %(count)d more %(table)s rows", more)
+                shown["data"][table] = rows[:SHOWN] + [rest % {"count": more, "table": table}]
         result.documents.append((f"Message {number} of {len(messages)} ({size:,} bytes)", _pretty(shown)))
     return result

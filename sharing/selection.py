@@ -7,7 +7,7 @@ a Python list): a filter can match a 100,000-point light curve.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
@@ -21,8 +21,8 @@ TABLE_ROWS = 500  # photometry rows listed for ticking; larger sets are chosen b
 class PhotometryFilter:
     bandpasses: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    since: object = None  # date
-    until: object = None  # date (inclusive)
+    since: datetime | None = None  # aware
+    until: datetime | None = None  # aware, inclusive
 
     def apply(self, datums: QuerySet) -> QuerySet:
         if self.bandpasses:
@@ -30,9 +30,9 @@ class PhotometryFilter:
         if self.sources:
             datums = datums.filter(source_name__in=self.sources)
         if self.since:
-            datums = datums.filter(timestamp__gte=datetime.combine(self.since, time.min, timezone.utc))
+            datums = datums.filter(timestamp__gte=self.since)
         if self.until:
-            datums = datums.filter(timestamp__lte=datetime.combine(self.until, time.max, timezone.utc))
+            datums = datums.filter(timestamp__lte=self.until)
         return datums
 
 

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 from dataproducts.exports import selection_rows
 from dataproducts.models import DataProduct
 from targets.models import Target, TargetList
+from targets.permissions import share_view
 from tom.ids import parse_id
 
 from .destinations import destination
 from .forms import PhotometryFilterForm, ShareForm
 from .models import ShareRecord
-from .permissions import share_view
 from .preview import preview
 from .selection import TABLE_ROWS, photometry
 from .services import share_target
@@ -75,14 +75,25 @@ def _tab_context(request, target, tab) -> dict:
 @share_view()
 @require_GET
 def photometry_table(request, target: Target):
-    """The photometry rows the filter keeps, for ticking (reloaded by htmx when the filter changes)."""
-    rows = photometry(target, PhotometryFilterForm(request.GET, target=target).photometry_filter())
+    """The photometry rows the filter keeps, for ticking (reloaded by htmx when the filter changes).
+
+    A filter that cannot be read lists nothing and says why, above the table: the fields themselves are not
+    reloaded (the user may be typing in the next one).
+    """
+    form = PhotometryFilterForm(request.GET, target=target)
+    if not form.is_valid():
+        return render(request, "sharing/partials/photometry_table.html",
+                      {"target": target, "filter_form": form, **_table(photometry(target).none())}, status=400)
+    rows = photometry(target, form.photometry_filter())
     return render(request, "sharing/partials/photometry_table.html", {"target": target, **_table(rows)})
 
 
 def _invalid(request, target, form):
-    return render(request, "sharing/partials/share.html",
-                  {"target": target, **_share_context(request, target, form)}, status=400)
+    """The Share tab again with the form's errors at their fields: the tab for htmx, else the whole page."""
+    context = {"target": target, **_share_context(request, target, form)}
+    if request.htmx:
+        return render(request, "sharing/partials/share.html", context, status=400)
+    return render(request, "sharing/share_page.html", {**context, "tabs": TABS, "tab": "share"}, status=400)
 
 
 @share_view()

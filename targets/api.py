@@ -10,14 +10,16 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import ngettext
 from ninja import Router, Status
 
 from tom.apipaging import Id, page
 
 from . import services
-from .coordinates import CoordinateError, parse_dec, parse_ra
+from .coordinates import CoordinateError, parse_dec, parse_ra, parse_radius_arcsec
 from .models import Target, TargetExtra, TargetList
 from .names import fuzzy_keys, simplify_name
+from .neighbours import neighbours, warning_text
 from .permissions import groups_for, groups_with, target_for, target_list_for
 from .schemas import (
     NUMERIC_FIELDS,
@@ -56,11 +58,15 @@ def _lists_named(user, items) -> list[TargetList]:
 
 
 def _cone(value: str):
+    """``ra,dec,radius`` in degrees (the TOM Toolkit's filter); the radius may also carry its unit (5 arcsec)."""
     try:
         ra, dec, radius = (part.strip() for part in value.split(","))
-        return parse_ra(ra), parse_dec(dec), float(radius) * 3600
-    except (ValueError, CoordinateError):
+    except ValueError:
         raise ValidationError({"cone_search": ["Give ra,dec,radius in degrees."]}) from None
+    try:
+        return parse_ra(ra), parse_dec(dec), parse_radius_arcsec(radius, default_unit="deg", label="Radius")
+    except CoordinateError as exc:
+        raise ValidationError({"cone_search": [str(exc)]}) from None
 
 
 @targets_router.get("/", summary="Targets the caller may view, filtered")
@@ -110,7 +116,13 @@ def create_target(request, payload: TargetIn):
         target = services.create_target(request.user, _input(payload), view_groups=groups, change_groups=groups,
                                         target_lists=_lists_named(request.user, payload.target_lists))
     target = _with_relations(Target.objects.filter(pk=target.pk)).get()
-    return Status(201, {**target_json(target, groups), "message": "Target successfully uploaded."})
+    body = {**target_json(target, groups), "message": "Target successfully uploaded."}
+    if near := neighbours(request.user, target):
+        # Accepted all the same (a sender cannot be asked); its message is what TOM Toolkit senders show.
+        warning = warning_text(target.name, near)
+        body.update(message=f"{body['message']} Warning: {warning}", warnings=[warning],
+                    neighbours=[n.as_json() for n in near])
+    return Status(201, body)
 
 
 @targets_router.get("/{int:target_id}/", summary="One target")
@@ -182,4 +194,6 @@ def change_membership(request, list_id: Id, payload: MembershipIn):
     if missing:
         raise ValidationError({"targets": [f"No target you may view has id {i}." for i in missing]})
     changed = (services.add_to_list if payload.action == "add" else services.remove_from_list)(target_list, targets)
-    return {"id": target_list.pk, "changed": changed, "message": f"{payload.action.title()}ed {changed} target(s)."}
+    words = (ngettext("Added %(count)d target.", "Added %(count)d targets.", changed) if payload.action == "add" else
+             ngettext("Removed %(count)d target.", "Removed %(count)d targets.", changed))
+    return {"id": target_list.pk, "changed": changed, "message": words % {"count": changed}}

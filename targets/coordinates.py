@@ -15,6 +15,8 @@ from astropy import units as u
 from astropy.coordinates import Angle, SkyCoord
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# A number (any float syntax) and what follows it: "1e3 arcsec", "1.5e-1deg".
+_QUANTITY = re.compile(r"^(?P<number>[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?)\s*(?P<unit>\S.*)$")
 
 
 class CoordinateError(ValueError):
@@ -70,21 +72,53 @@ def parse_dec(value) -> float:
     return degrees
 
 
-def parse_radius_arcsec(value, default_unit: str = "arcsec") -> float:
-    """A cone-search radius: a number in ``default_unit``, or with its own unit ("2 arcmin", "0.5d")."""
+def _angle_unit(text: str) -> u.UnitBase | None:
+    """The angle unit astropy calls ``text`` ("arcsec", "deg", "mas", "hourangle"...), a plural forgiven; else None."""
+    for candidate in dict.fromkeys((text, text[:-1] if text.endswith("s") else text)):
+        try:
+            unit = u.Unit(candidate, parse_strict="raise")
+        except (ValueError, TypeError):
+            continue
+        if unit.is_equivalent(u.deg):
+            return unit
+    return None
+
+
+def parse_radius_arcsec(value, default_unit: str = "arcsec", label: str = "Radius") -> float:
+    """A cone-search radius in arcsec, from a number in ``default_unit`` or a number with an angle unit.
+
+    Any float syntax with any angle unit astropy knows ("1e3 arcsec", "1.5e-1 deg", "3 mas"), or what
+    astropy's angle parser reads ("30'", '10"', "0.5d", "1d30m"). The number and its unit are read apart
+    first because that parser knows no exponents: it refused "1e3 arcsec" while taking "1e3" and "30 arcmin".
+    ``label`` names the field in the error.
+    """
     text = str(value).strip()
     if not text:
-        raise CoordinateError("Radius is empty.")
-    try:
-        if _is_decimal(text):
-            radius = float((float(text) * u.Unit(default_unit)).to_value(u.arcsec))
-        else:
-            radius = float(Angle(text).to_value(u.arcsec))
-    except (ValueError, TypeError, u.UnitsError) as exc:
-        raise CoordinateError(f"Cannot read radius {text!r}: give a number of {default_unit} or a unit.") from exc
-    if not math.isfinite(radius) or radius <= 0 or radius > 180 * 3600:
-        raise CoordinateError("Radius must be greater than 0 and at most 180 degrees.")
-    return radius
+        raise CoordinateError(f"{label} is empty.")
+    how = f"give a number of {default_unit}, or a number with an angle unit (1e3 arcsec, 2 arcmin, 0.5 deg, 30', 10\")"
+    if len(text) > 100:
+        raise CoordinateError(f"Cannot read {label.lower()} {text[:20]!r}...: {how}.")
+    radius = None
+    unit_text = ""
+    if _is_decimal(text):
+        radius = float(text) * u.Unit(default_unit)
+    elif match := _QUANTITY.match(text):
+        unit_text = match["unit"].strip()
+        unit = _angle_unit(unit_text)
+        if unit is not None:
+            radius = float(match["number"]) * unit
+    if radius is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                radius = Angle(text)  # sexagesimal and symbols: 30', 10", 0.5d, 1d30m
+        except (ValueError, TypeError, u.UnitsError, ArithmeticError):
+            why = f"{unit_text!r} is not an angle unit" if unit_text else "no number and unit found"
+            raise CoordinateError(f"Cannot read {label.lower()} {text!r} ({why}): {how}.") from None
+    arcsec = float(radius.to_value(u.arcsec))
+    if not math.isfinite(arcsec) or arcsec <= 0 or arcsec > 180 * 3600:
+        raise CoordinateError(f"{label} must be greater than 0 and at most 180 degrees.")
+    return arcsec
 
 
 def sexagesimal(ra: float, dec: float) -> tuple[str, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,23 +19,51 @@ from django.db import transaction
 
 from tom.spreadsheet import restore_cell, safe_row
 
-from .forms import FORM_FIELDS, TargetForm
+from .forms import FORM_FIELDS, LABELS, TargetForm
+from .models import Scheme, TargetExtra, TargetType
 from .names import simplify_name
-from .services import TargetInput, create_target
+from .neighbours import Crowding, crowding
+from .services import TargetInput, check_extras, create_target
 
 ALIAS_COLUMNS = {"aliases", "alias"}
+# A target file's columns, in the order the export writes and the sample shows them. Import also reads
+# name2, name3... as aliases, and any other column as an extra field.
+COLUMNS = (*FORM_FIELDS, "aliases")
 # Written by the export, read-only here.
 IGNORED_COLUMNS = {"id", "created", "modified"}
+DELIMITERS = (",", "\t", ";")  # what spreadsheets write: comma, tab, and semicolon where "," is the decimal mark
+# The sample file offered on the import page: one row of each kind (sexagesimal, decimal with proper motion,
+# a comet), and an extra column.
+SAMPLE_EXTRA_COLUMNS = ("redshift",)
+SAMPLE_ROWS = (
+    {"name": "SN 2011fe", "type": "SIDEREAL", "ra": "14:03:05.7", "dec": "+54:16:25", "aliases": "PTF11kly",
+     "redshift": "0.0008"},
+    {"name": "Barnard's Star", "type": "SIDEREAL", "ra": "269.452075", "dec": "4.693391", "epoch": "2000",
+     "pm_ra": "-801.551", "pm_dec": "10362.394", "parallax": "546.976", "distance": "1.828"},
+    {"name": "2P/Encke", "type": "NON_SIDEREAL", "scheme": "MPC_COMET", "epoch_of_elements": "60600",
+     "inclination": "11.4", "lng_asc_node": "334.2", "arg_of_perihelion": "187.0", "eccentricity": "0.847",
+     "perihdist": "0.339", "epoch_of_perihelion": "60240.5"},
+)
 
 
 @dataclass
 class ImportReport:
     created: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    crowding: Crowding = field(default_factory=Crowding)  # created targets lying near others (targets.neighbours)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass
+class Row:
+    """One record of the file: the line it starts on (a quoted value may span lines), its cells by column."""
+
+    line: int
+    cells: dict[str, str]
+    surplus: bool = False  # more values than the header has columns
 
 
 def _is_alias_column(column: str) -> bool:
@@ -41,10 +71,71 @@ def _is_alias_column(column: str) -> bool:
     return column in ALIAS_COLUMNS or (column.startswith("name") and column[4:].isdigit())
 
 
-def _read_rows(upload) -> tuple[list[str], list[dict]]:
+def _is_known(column: str) -> bool:
+    return column in COLUMNS or _is_alias_column(column)
+
+
+def _header(cells: list[str]) -> list[str]:
+    """The header's column names: ours in any case (``Name,RA,Dec``); others (extra fields) as written.
+
+    A name is lowered only when its lower-case form is not itself in the header, so our export's extra
+    field called ``RA`` beside its ``ra`` column stays an extra field. A column named twice is refused.
+    """
+    names = [restore_cell(cell).strip() for cell in cells]  # our export's formula guard undone (tom.spreadsheet)
+    written = set(names)
+    columns = [name.lower() if _is_known(name.lower()) and name.lower() not in written else name for name in names]
+    positions: dict[str, list[int]] = {}
+    for number, column in enumerate(columns, start=1):
+        if column:
+            positions.setdefault(column, []).append(number)
+    for column, numbers in positions.items():
+        if len(numbers) > 1:
+            spelled = ", ".join(repr(names[n - 1]) for n in numbers)
+            raise ValidationError(
+                f"The header names the column {column!r} more than once (columns {', '.join(map(str, numbers))}: "
+                f"{spelled}); keep one.")
+    return columns
+
+
+def _delimiter(line: str) -> str:
+    """The separator of a header line: the one of ``DELIMITERS`` that finds a name column, else the most columns."""
+    def score(delimiter: str) -> tuple[bool, int]:
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            cells = []
+        return any(cell.strip().lower() == "name" for cell in cells), len(cells)
+
+    return max(DELIMITERS, key=score)  # ties go to the first: a one-column file is comma-separated
+
+
+def _excel_separator(line: str) -> str | None:
+    """The separator Excel names on a first line of its own (``sep=;``), if there is one."""
+    match = re.fullmatch(r"sep=([^\r\n\"])\r?\n?", line)
+    return match.group(1) if match else None
+
+
+def _csv_problem(exc: csv.Error, start: int, current: int) -> str:
+    """``exc`` in words, with the line where the record it was found in begins."""
+    if "unexpected end of data" in str(exc):
+        return f'Line {start}: a quoted value starts on this line and is never closed (a " is missing).'
+    if "field larger than field limit" in str(exc):
+        return (f"Line {start}: a value longer than {csv.field_size_limit():,} characters starts on this line "
+                "(is a quote left open?).")
+    if current != start:
+        return (f"Line {start}: not valid CSV ({exc} on line {current}, inside a quoted value that began on line "
+                f"{start}: is a quote left open?).")
+    return f"Line {start}: not valid CSV ({exc})."
+
+
+def _read_rows(upload) -> tuple[list[str], list[Row]]:
     """The header and rows, read as a stream: the size is checked before reading, rows are counted as they
     come, so an oversized file costs nothing and a long one no more than the rows allowed (decoding the
-    whole file first took a 61 MB file's process from 0.7 to 1.7 GB)."""
+    whole file first took a 61 MB file's process from 0.7 to 1.7 GB).
+
+    Comma-, tab- and semicolon-separated files are read alike (the header line says which); rows keep the
+    line they start on, so every message names the line a spreadsheet or an editor shows.
+    """
     limit = settings.TARGET_IMPORT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         size = "of unknown size" if upload.size is None else f"{upload.size:,} bytes"
@@ -52,21 +143,40 @@ def _read_rows(upload) -> tuple[list[str], list[dict]]:
     most = settings.TARGET_IMPORT_MAX_ROWS
     upload.seek(0)
     text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
-    rows: list[dict] = []
+    rows: list[Row] = []
     try:
-        reader = csv.DictReader(text)
-        header = [(h or "").strip() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        for row in reader:
+        first, skipped = text.readline(), 0
+        while first and not first.strip():  # blank lines above the header
+            first, skipped = text.readline(), skipped + 1
+        delimiter = _excel_separator(first)
+        if delimiter:
+            first, skipped = text.readline(), skipped + 1
+        else:
+            delimiter = _delimiter(first)
+        reader = csv.reader(itertools.chain([first], text), delimiter=delimiter, strict=True)
+        header: list[str] | None = None
+        while True:
+            start = reader.line_num + 1 + skipped
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise ValidationError(_csv_problem(exc, start, reader.line_num + skipped)) from None
+            if header is None:
+                header = _header(cells)
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line, or a spreadsheet's empty row (",,,")
             if len(rows) == most:
                 raise ValidationError(f"The file has more than {most:,} rows; import at most {most:,} at a time.")
-            rows.append(row)
+            surplus = any(cell.strip() for cell in cells[len(header):])  # empty trailing cells are a spreadsheet's
+            rows.append(Row(start, dict(zip(header, cells)), surplus=surplus))
     except UnicodeDecodeError:
         raise ValidationError("The file is not UTF-8 text; save it from your spreadsheet as 'CSV UTF-8'.") from None
-    except csv.Error as exc:
-        raise ValidationError(f"The file is not valid CSV: {exc}.") from None
     finally:
         text.detach()  # the upload's file stays open for Django to close
+    header = header or []
     if "name" not in header:
         raise ValidationError("The header row must have a 'name' column (found: %s)." % (", ".join(h for h in header if h) or "nothing"))
     if not rows:
@@ -82,20 +192,19 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
     except ValidationError as exc:
         report.errors.extend(exc.messages)
         return report
-    header = [restore_cell(h) for h in header]  # our export's formula guard undone (tom.spreadsheet)
-    extra_columns = [
-        c for c in header if c and c not in FORM_FIELDS and c not in IGNORED_COLUMNS and not _is_alias_column(c)
-    ]
+    extra_columns = [c for c in header if c and not _is_known(c) and c not in IGNORED_COLUMNS]
     inputs: list[TargetInput] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows, start=2):
-        if None in row:
+    for record in rows:
+        line = record.line
+        if record.surplus:
             report.errors.append(f"Line {line}: more values than columns in the header.")
             continue
-        row = {restore_cell(k): restore_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+        row = {k: restore_cell(v) for k, v in record.cells.items()}
         data = {k: (v or "").strip() for k, v in row.items() if k in FORM_FIELDS}
-        data.setdefault("type", "SIDEREAL")
-        data["type"] = data["type"].upper() or "SIDEREAL"
+        data["type"] = data.get("type", "").upper() or "SIDEREAL"
+        if data.get("scheme"):
+            data["scheme"] = data["scheme"].upper()
         aliases = [
             restore_cell(alias.strip()) for c in header if _is_alias_column(c)
             for alias in (row.get(c) or "").replace("|", ";").split(";") if alias.strip()
@@ -110,6 +219,9 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
             continue
         target_input = form.target_input()
         target_input.extras = {c: row[c].strip() for c in extra_columns if (row.get(c) or "").strip()}
+        if problem := check_extras(target_input.extras):
+            report.errors.append(f"{label}: {problem}")
+            continue
         for name in target_input.aliases + [target_input.fields["name"]]:
             key = simplify_name(name)
             if key in seen:
@@ -124,7 +236,28 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
     except ValidationError as exc:
         report.created = []
         report.errors.extend(f"Nothing was imported: {m}" for m in exc.messages)
+        return report
+    report.crowding = crowding(user, report.created)
     return report
+
+
+def sample_rows():
+    """The import page's sample file: the importer's own columns (``COLUMNS``), so the two cannot disagree."""
+    columns = [*COLUMNS, *SAMPLE_EXTRA_COLUMNS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in SAMPLE_ROWS:
+        writer.writerow([row.get(column, "") for column in columns])
+    return buffer.getvalue()
+
+
+def column_descriptions() -> list[tuple[str, str]]:
+    """(column, what it holds) for the import page, from the same definitions as the importer."""
+    choices = {"type": f"{TargetType.SIDEREAL} (the default) or {TargetType.NON_SIDEREAL}",
+               "scheme": ", ".join(Scheme.values)}
+    words = {**LABELS, "aliases": "Aliases, separated by ;"}
+    return [(column, words[column] + (f": {choices[column]}" if column in choices else "")) for column in COLUMNS]
 
 
 def export_rows(queryset):
@@ -133,12 +266,10 @@ def export_rows(queryset):
     Every cell goes through ``tom.spreadsheet.safe_row``: names and extras come from peers and streams,
     and a text cell starting with ``=`` must not run as a formula in whoever's spreadsheet opens the file.
     """
-    from .models import TargetExtra
-
     extra_keys = sorted(set(
         TargetExtra.objects.filter(target__in=queryset.values("pk")).values_list("key", flat=True).distinct()
     ))
-    columns = ["name", "type", *[f for f in FORM_FIELDS if f not in ("name", "type")], "aliases", "created", *extra_keys]
+    columns = [*COLUMNS, "created", *extra_keys]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 

@@ -12,13 +12,66 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.urls import reverse
 
-from .coordinates import CoordinateError, parse_dec, parse_ra
-from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target, TargetList, TargetType
+from .coordinates import CoordinateError, parse_dec, parse_ra, parse_radius_arcsec
+from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Scheme, Target, TargetList, TargetType, required_fields
 from .names import split_aliases
 from .permissions import groups_for
 from .services import TargetInput, validate
 
 FORM_FIELDS = ("name", "type", *SIDEREAL_FIELDS, "scheme", *ORBITAL_FIELDS)
+# Every field in words, with its unit: the form's labels and the import page's column list. The model keeps
+# the TOM Toolkit's field names (they are the wire format and the CSV header); people read these.
+LABELS: dict[str, str] = {
+    "name": "Name",
+    "type": "Type",
+    "ra": "Right ascension (deg or hh:mm:ss)",
+    "dec": "Declination (deg or dd:mm:ss)",
+    "epoch": "Epoch of the coordinates (Julian year)",
+    "pm_ra": "Proper motion in RA (mas/yr)",
+    "pm_dec": "Proper motion in Dec (mas/yr)",
+    "parallax": "Parallax (mas)",
+    "distance": "Distance (pc)",
+    "distance_err": "Distance uncertainty (pc)",
+    "scheme": "Orbital element scheme",
+    "epoch_of_elements": "Epoch of elements (MJD)",
+    "mean_anomaly": "Mean anomaly (deg)",
+    "arg_of_perihelion": "Argument of perihelion (deg)",
+    "eccentricity": "Eccentricity",
+    "lng_asc_node": "Longitude of ascending node (deg)",
+    "inclination": "Inclination (deg)",
+    "mean_daily_motion": "Mean daily motion (deg/day)",
+    "semimajor_axis": "Semimajor axis (AU)",
+    "epoch_of_perihelion": "Epoch of perihelion (MJD)",
+    "ephemeris_period": "Ephemeris period (days)",
+    "ephemeris_period_err": "Ephemeris period uncertainty (days)",
+    "ephemeris_epoch": "Ephemeris epoch (days)",
+    "ephemeris_epoch_err": "Ephemeris epoch uncertainty (days)",
+    "perihdist": "Perihelion distance (AU)",
+    "abs_mag": "Absolute magnitude H",
+    "slope": "Slope parameter G",
+}
+# The non-sidereal fieldset's order: the elements every scheme needs, then the schemes' own, then the rest.
+ORBITAL_LAYOUT = (
+    "scheme", "epoch_of_elements", "inclination", "lng_asc_node", "arg_of_perihelion", "eccentricity",
+    "mean_anomaly", "semimajor_axis", "mean_daily_motion", "perihdist", "epoch_of_perihelion", "abs_mag", "slope",
+    "ephemeris_period", "ephemeris_period_err", "ephemeris_epoch", "ephemeris_epoch_err",
+)
+HELP = {
+    "ra": "Degrees (187.25) or hours (12:29:00, 12h29m00s).",
+    "dec": "Degrees (-45.5) or sexagesimal (-45:30:00).",
+    "epoch": "e.g. 2000",
+}
+
+
+def required_when(name: str) -> str:
+    """The "TYPE/SCHEME" cases that require field ``name``, space-separated, read from ``required_fields``.
+
+    The form's script marks a field required when the chosen type and scheme are one of these: the rules
+    stay in Python (``targets.models``) and the page is told their outcome for every case.
+    """
+    cases = [f"{target_type}/{scheme}" for target_type in TargetType.values for scheme in ("", *Scheme.values)
+             if name in required_fields(target_type, scheme)]
+    return " ".join(cases)
 
 
 def parse_extras(text: str) -> dict[str, str]:
@@ -60,13 +113,8 @@ class GroupAccessForm(forms.Form):
 
 
 class TargetForm(GroupAccessForm):
-    ra = forms.CharField(
-        required=False, label="Right ascension",
-        help_text="Degrees (187.25) or hours (12:29:00, 12h29m00s).",
-    )
-    dec = forms.CharField(
-        required=False, label="Declination", help_text="Degrees (-45.5) or sexagesimal (-45:30:00)."
-    )
+    ra = forms.CharField(required=False)
+    dec = forms.CharField(required=False)
     aliases = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line (or separated by ;)."
     )
@@ -84,7 +132,21 @@ class TargetForm(GroupAccessForm):
             if name not in ("ra", "dec"):
                 self.fields[name] = model_fields[name]
         self.fields["type"].initial = TargetType.SIDEREAL
+        for name in FORM_FIELDS:
+            field = self.fields[name]
+            field.label, field.help_text = LABELS[name], HELP.get(name, "")
+            cases = "*" if field.required else required_when(name)  # "*": in every case
+            if cases:
+                field.widget.attrs["data-required-when"] = cases
         self.order_fields(["name", "type", "ra", "dec", *FORM_FIELDS, "aliases", "extras"])
+
+    @property
+    def sidereal_fields(self) -> list:
+        return [self[name] for name in SIDEREAL_FIELDS]
+
+    @property
+    def orbital_fields(self) -> list:
+        return [self[name] for name in ORBITAL_LAYOUT]
 
     def clean_ra(self):
         value = self.cleaned_data.get("ra", "")
@@ -169,7 +231,8 @@ class TargetSearchForm(forms.Form):
     q = forms.CharField(required=False, label="Name or alias")
     cone_ra = forms.CharField(required=False, label="Cone RA")
     cone_dec = forms.CharField(required=False, label="Cone Dec")
-    cone_radius = forms.CharField(required=False, label="Radius", help_text="arcsec, or with a unit: 2 arcmin")
+    cone_radius = forms.CharField(required=False, label="Radius",
+                                  help_text="arcsec, or with a unit: 2 arcmin, 1e3 arcsec, 0.5 deg")
     target_list = forms.ModelChoiceField(queryset=TargetList.objects.none(), required=False, label="List")
     type = forms.ChoiceField(choices=[("", "Any type"), *TargetType.choices], required=False)
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
@@ -180,8 +243,6 @@ class TargetSearchForm(forms.Form):
             self.fields["target_list"].queryset = TargetList.objects.visible_to(user).order_by("name")
 
     def clean(self):
-        from .coordinates import parse_radius_arcsec
-
         cleaned = super().clean()
         parts = [cleaned.get(k) for k in ("cone_ra", "cone_dec", "cone_radius")]
         if any(parts) and not all(parts):

@@ -220,17 +220,31 @@ class TargetQuerySet(PermittedQuerySet):
                 qs = qs.filter(Q(ra__gte=low) | Q(ra__lte=high - 360))
             else:
                 qs = qs.filter(ra__gte=low, ra__lte=high)
-        d_dec = Radians(models.F("dec")) - math.radians(dec)
-        d_ra = Radians(models.F("ra")) - math.radians(ra)
-        haversine = Power(Sin(d_dec / 2), 2) + Cos(Radians(models.F("dec"))) * math.cos(
-            math.radians(dec)
-        ) * Power(Sin(d_ra / 2), 2)
-        separation_deg = 2 * ASin(Sqrt(haversine)) * (180.0 / math.pi)
         return (
             qs.filter(ra__isnull=False, dec__isnull=False)
-            .annotate(separation=separation_deg * 3600.0)
+            .annotate(separation=separation_arcsec(models.F("ra"), models.F("dec"), ra, dec))
             .filter(separation__lte=radius_arcsec)
         )
+
+
+def _radians(angle):
+    return math.radians(angle) if isinstance(angle, (int, float)) else Radians(angle)
+
+
+def _cos(angle):
+    return math.cos(angle) if isinstance(angle, (int, float)) else Cos(angle)
+
+
+def separation_arcsec(ra, dec, ra0, dec0):
+    """SQL for the angle between (ra, dec) and (ra0, dec0), in arcsec (haversine, exact at small angles).
+
+    Each is in degrees: a column (``F``), an outer query's column (``OuterRef``) or a number; the numbers'
+    trigonometry is done here once rather than in SQL for every row.
+    """
+    d_dec = _radians(dec) - _radians(dec0)
+    d_ra = _radians(ra) - _radians(ra0)
+    haversine = Power(Sin(d_dec / 2), 2) + _cos(_radians(dec)) * _cos(_radians(dec0)) * Power(Sin(d_ra / 2), 2)
+    return 2 * ASin(Sqrt(haversine)) * (180.0 / math.pi) * 3600.0
 
 
 def validate_ra(value: float) -> None:

@@ -1,14 +1,21 @@
-"""Permission helpers for targets and target lists: every page and (later) the API uses these."""
+"""Permission helpers for targets and target lists: every page and the API uses these.
+
+Who may share a target is a target rule too (:func:`may_share`: active, and superuser, ``change_target`` or
+``share_target``); the sharing app builds continuous sharing's rules on it (``sharing.permissions``).
+"""
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm
 
-from tom.permissions import object_for, object_view
+from tom.permissions import has_object_perm, object_for, object_view
 
 from .models import Target, TargetList
 
 TARGET_ACTIONS = ("view", "change", "delete")
+SHARE_NEEDS = "change or share permission on the target"
 
 
 def target_for(user, pk, action: str = "view") -> Target:
@@ -25,6 +32,33 @@ def target_view(action: str = "view"):
 
 def target_list_view(action: str = "view"):
     return object_view("targetlist", target_list_for, action)
+
+
+def may_share(user, target: Target) -> bool:
+    """The rule (see the module's docstring): active, and superuser, ``change_target`` or ``share_target``."""
+    if user is None or not user.is_active:
+        return False
+    return has_object_perm(user, "change", target) or has_object_perm(user, "share", target)
+
+
+def shareable_targets(user) -> QuerySet:
+    """The targets ``user`` may share, filtered in SQL (:func:`may_share` for a whole list)."""
+    if user is None or not user.is_active:
+        return Target.objects.none()
+    return Target.objects.permitted(user, "change") | Target.objects.permitted(user, "share")
+
+
+def target_to_share(user, pk, action: str = "share") -> Target:
+    """The target ``pk`` if ``user`` may share it: 404 if they may not view it, 403 if they may only view it."""
+    target = object_for(user, Target.objects.all(), pk)
+    if not may_share(user, target):
+        raise PermissionDenied(f"You may not share {target.name}: that needs {SHARE_NEEDS}.")
+    return target
+
+
+def share_view():
+    """The decorator of every page that shares a target (declared as ``Access("target", "share")``)."""
+    return object_view("target", target_to_share, "share")
 
 
 def groups_for(user):

@@ -100,6 +100,25 @@ def name_taken(value: str, clash: TargetName | None) -> ValidationError:
                                    "target_name": clash.target.name})
 
 
+def check_extras(extras: dict) -> str | None:
+    """What is wrong with a target's extra fields, if anything (the first problem found)."""
+    if len(extras) > MAX_EXTRAS:
+        return f"{len(extras):,} extra fields; a target may have at most {MAX_EXTRAS}."
+    for key, value in extras.items():
+        text = "" if value is None else str(value)
+        if not key.strip():
+            return "An extra field needs a key."
+        if "\x00" in key or "\x00" in text:
+            # PostgreSQL refuses NUL in text (a 500 there, from a CSV import's extra column); SQLite kept it
+            return f"Extra field {key.replace(chr(0), '')[:20]!r} holds a NUL character."
+        if len(key) > 200:
+            return f"Extra key {key[:20]!r}... is longer than 200 characters."
+        if len(text) > settings.TEXT_VALUE_MAX_LENGTH:
+            return (f"The value of extra field {key!r} is {len(text):,} characters long; "
+                    f"at most {settings.TEXT_VALUE_MAX_LENGTH:,} are kept (TEXT_VALUE_MAX_LENGTH).")
+    return None
+
+
 def validate(data: TargetInput, target: Target | None = None, user=None) -> None:
     """Every rule a target's input must meet; ``user`` (who is asking) decides what a name clash may name."""
     errors = check_required(data.fields)
@@ -108,14 +127,8 @@ def validate(data: TargetInput, target: Target | None = None, user=None) -> None
     if len(data.extras) > MAX_EXTRAS:
         raise ValidationError({"extras": f"{len(data.extras):,} extra fields; a target may have at most {MAX_EXTRAS}."})
     errors.update(check_names(data.fields.get("name", ""), data.aliases, target, user))
-    for key, value in data.extras.items():
-        if not key.strip():
-            errors.setdefault("extras", "An extra field needs a key.")
-        elif len(key) > 200:
-            errors.setdefault("extras", f"Extra key {key[:20]!r}... is longer than 200 characters.")
-        elif value is not None and len(str(value)) > settings.TEXT_VALUE_MAX_LENGTH:
-            errors.setdefault("extras", f"The value of extra field {key!r} is {len(str(value)):,} characters long; "
-                                        f"at most {settings.TEXT_VALUE_MAX_LENGTH:,} are kept (TEXT_VALUE_MAX_LENGTH).")
+    if problem := check_extras(data.extras):
+        errors.setdefault("extras", problem)
     if errors:
         raise ValidationError(errors)
 

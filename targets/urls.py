@@ -9,6 +9,7 @@ urlpatterns = [
     path("export.csv", views.target_export, name="export"),
     path("create/", views.target_create, name="create"),
     path("import/", views.target_import, name="import"),
+    path("import/sample.csv", views.target_import_sample, name="import-sample"),
     path("<int:pk>/", views.target_detail, name="detail"),
     path("<int:pk>/sections/<slug:section>/", views.target_section, name="section"),
     path("<int:pk>/update/", views.target_update, name="update"),

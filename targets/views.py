@@ -5,20 +5,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from sharing.permissions import may_share
 from tom.ids import parse_ids
 from tom.pagination import paginate
 from tom.permissions import global_perm, has_object_perm, login
 
 from . import services
 from .coordinates import galactic, sexagesimal
-from .csvio import export_rows, import_targets
+from .csvio import column_descriptions, export_rows, import_targets, sample_rows
+from .deletion import what_goes_with
 from .forms import (
     BulkTargetsForm,
     CsvImportForm,
@@ -28,7 +29,8 @@ from .forms import (
     TargetSearchForm,
 )
 from .models import Target, TargetList
-from .permissions import groups_with, target_list_for, target_list_view, target_view
+from .neighbours import import_warning_html, neighbours, warning_html
+from .permissions import groups_with, may_share, target_list_for, target_list_view, target_view
 from .visibility.section import section_context
 
 SECTIONS = ("coordinates", "names", "extras", "lists", "visibility")
@@ -77,7 +79,7 @@ def target_list(request):
         "can_add": request.user.has_perm("targets.add_target"),
     }
     template = "targets/partials/target_table.html" if request.htmx and not request.htmx.boosted else "targets/target_list.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 @login
@@ -101,6 +103,7 @@ def target_create(request):
             _errors_onto(form, exc)
         else:
             messages.success(request, f"Created {target.name}.")
+            _warn_of_neighbours(request, target)
             return redirect(target)
     return render(request, "targets/target_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -113,6 +116,7 @@ def target_update(request, target):
         initial=TargetForm.initial_for(target, view_groups, change_groups),
     )
     if request.method == "POST" and form.is_valid():
+        position = (target.ra, target.dec)
         try:
             services.update_target(target, form.target_input(), form.cleaned_data["view_groups"],
                                    form.cleaned_data["change_groups"], user=request.user)
@@ -120,6 +124,8 @@ def target_update(request, target):
             _errors_onto(form, exc)
         else:
             messages.success(request, f"Saved {target.name}.")
+            if (target.ra, target.dec) != position:
+                _warn_of_neighbours(request, target)
             return redirect(target)
     return render(request, "targets/target_form.html", {"form": form, "target": target},
                   status=400 if form.errors else 200)
@@ -132,7 +138,8 @@ def target_delete(request, target):
         target.delete()
         messages.success(request, f"Deleted {name}.")
         return redirect("targets:list")
-    return render(request, "targets/confirm_delete.html", {"object": target, "kind": "target"})
+    return render(request, "targets/confirm_delete.html", {
+        "object": target, "kind": "target", "consequences": what_goes_with(target, request.user)})
 
 
 @target_view()
@@ -167,11 +174,11 @@ def target_section(request, target, section):
     return render(request, f"targets/partials/section_{section}.html", context)
 
 
-def _lists_section(request, target, status=200):
+def _lists_section(request, target, status=200, error=""):
     visible_lists = TargetList.objects.visible_to(request.user)
     changeable = TargetList.objects.permitted(request.user, "change")
     context = {
-        "target": target,
+        "target": target, "error": error,
         "member_of": visible_lists.filter(targets=target).order_by("name"),
         "changeable": set(changeable.filter(targets=target).values_list("pk", flat=True)),
         "can_add_to": changeable.exclude(targets=target).order_by("name"),
@@ -183,8 +190,14 @@ def _lists_section(request, target, status=200):
 @require_POST
 def target_membership(request, target):
     """Add this target to a list, or take it off one, from the target page."""
+    chosen = request.POST.get("target_list", "").strip()
+    if not chosen:
+        if request.htmx:
+            return _lists_section(request, target, status=400, error="Choose a list.")
+        messages.error(request, "Nothing changed: choose a list.")
+        return redirect(target)
     try:
-        target_list = target_list_for(request.user, int(request.POST.get("target_list", "")), "change")
+        target_list = target_list_for(request.user, int(chosen), "change")
     except ValueError:
         raise Http404("No such target list.") from None
     if request.POST.get("action") == "remove":
@@ -206,10 +219,23 @@ def target_import(request):
         report = import_targets(request.user, form.cleaned_data["file"], form.cleaned_data["view_groups"],
                                 form.cleaned_data["change_groups"])
         if report.ok:
-            messages.success(request, f"Imported {len(report.created)} targets.")
+            count = len(report.created)
+            messages.success(request, ngettext("Imported %(count)d target.", "Imported %(count)d targets.", count)
+                             % {"count": count})
+            if report.crowding:
+                messages.warning(request, import_warning_html(report.crowding))
             return redirect("targets:list")
     status = 400 if (form.errors or (report and not report.ok)) else 200
-    return render(request, "targets/target_import.html", {"form": form, "report": report}, status=status)
+    return render(request, "targets/target_import.html",
+                  {"form": form, "report": report, "columns": column_descriptions()}, status=status)
+
+
+@login
+def target_import_sample(request):
+    """A file to start from, in the importer's own layout (``csvio.sample_rows``)."""
+    response = HttpResponse(sample_rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="targets-sample.csv"'
+    return response
 
 
 # Target lists
@@ -277,9 +303,14 @@ def targetlist_delete(request, target_list):
 def targetlist_remove(request, target_list):
     """Take the selected targets off this list (bulk select on the list page)."""
     ids = parse_ids(request.POST.getlist("targets"), "targets")
+    if not ids:
+        messages.error(request, "Nothing was removed: select at least one target.")
+        return redirect(target_list)
     targets = Target.objects.visible_to(request.user).filter(pk__in=ids)
     removed = services.remove_from_list(target_list, targets)
-    messages.success(request, f"Removed {removed} target(s) from {target_list.name}.")
+    messages.success(request, ngettext("Removed %(count)d target from %(list)s.",
+                                       "Removed %(count)d targets from %(list)s.", removed)
+                     % {"count": removed, "list": target_list.name})
     return redirect(target_list)
 
 
@@ -296,7 +327,8 @@ def targetlist_add(request):
         return redirect(request.POST.get("next") if _safe_next(request) else "targets:list")
     target_list = form.cleaned_data["target_list"]
     added = services.add_to_list(target_list, form.cleaned_data["targets"])
-    messages.success(request, f"Added {added} target(s) to {target_list.name}.")
+    messages.success(request, ngettext("Added %(count)d target to %(list)s.", "Added %(count)d targets to %(list)s.",
+                                       added) % {"count": added, "list": target_list.name})
     return redirect(target_list)
 
 
@@ -304,6 +336,11 @@ def _safe_next(request) -> bool:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     return url_has_allowed_host_and_scheme(request.POST.get("next"), allowed_hosts={request.get_host()})
+
+
+def _warn_of_neighbours(request, target) -> None:
+    if near := neighbours(request.user, target):
+        messages.warning(request, warning_html(target, near))
 
 
 def _errors_onto(form, exc: ValidationError) -> None:

@@ -98,6 +98,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEMO_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "tom.errors.csrf_failure"  # in words, and as an alert where an htmx form was sent
 # DEBUG off with a host other than this machine's: the TOM serves the public and will not start with a weak key
 # (the tom app checks the final settings again, for a local_settings.py that sets ALLOWED_HOSTS itself).
 refuse_weak_secret_key(DEBUG, ALLOWED_HOSTS, os.environ.get("SECRET_KEY", ""))
@@ -227,6 +228,9 @@ CONTENT_SECURITY_POLICY = {
 
 ROOT_URLCONF = "tom.urls"
 
+# Fields left empty are not marked valid (green) after a failed submit: tom/bootstrap.py says why.
+BOOTSTRAP5 = {"field_renderers": {"default": "tom.bootstrap.FieldRenderer"}}
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -336,6 +340,8 @@ TARGET_LIST_PAGE_SIZE = env_number("TARGET_LIST_PAGE_SIZE", 25)
 TARGET_LIST_COUNT_LIMIT = env_number("TARGET_LIST_COUNT_LIMIT", 1000)
 TARGET_IMPORT_MAX_ROWS = env_number("TARGET_IMPORT_MAX_ROWS", 50000)
 TARGET_IMPORT_MAX_BYTES = env_number("TARGET_IMPORT_MAX_BYTES", 32 * 1024 * 1024)
+# A new target this close (arcsec) to one the user may view is accepted with a warning naming it; 0: no check.
+TARGET_NEIGHBOUR_ARCSEC = env_number("TARGET_NEIGHBOUR_ARCSEC", 5.0, float)
 
 # Data products: the TOM Toolkit's setting names and shapes.
 DATA_PRODUCT_TYPES = {

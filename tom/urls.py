@@ -9,12 +9,16 @@ from sharing.continuous_api import continuous_api
 from targets import urls as targets_urls
 from tom_targets import urls as toolkit_target_urls
 
-# A request Django cannot read (too large, too many fields) or a view's BadRequest: a clear 400/413, JSON under /api/.
-handler400 = "tom.errors.bad_request"
+# Refusals and failures in words (tom/errors.py): JSON under the APIs, an alert for htmx, else a page of the site.
+handler400 = "tom.errors.bad_request"  # a request Django cannot read (too large, too many fields) or a BadRequest
+handler403 = "tom.errors.permission_denied"
+handler404 = "tom.errors.page_not_found"
+handler500 = "tom.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", public(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/tokens/", tokens.tokens, name="tokens"),

@@ -53,7 +53,7 @@ class PhotometryProcessor(DataProcessor):
             missing = np.isnan(floats["brightness"] if floats["brightness"] is not None else floats["limit"])
         if missing.any():
             row = int(np.argmax(missing)) + 1
-            raise ProcessingError(f"row {row}: no brightness and no limit.")
+            raise ProcessingError(f"data row {row}: no brightness and no limit.")
         texts = {key: text_column(table, columns[key], length) for key, length in TEXT_LENGTHS.items()}
         used = {c for c in columns.values() if c} | {time_column}
         extra_columns = [c for c in table.colnames if c not in used]

@@ -76,7 +76,7 @@ def float_column(table: Table, column: str) -> np.ndarray:
             try:
                 float(text)
             except ValueError:
-                raise ProcessingError(f"row {row}, column {column!r}: {text!r} is not a number.") from None
+                raise ProcessingError(f"data row {row}, column {column!r}: {text!r} is not a number.") from None
         values = np.array([np.nan if m or str(v).strip() == "" else float(v) for v, m in zip(data, mask)])
     return values
 
@@ -92,5 +92,5 @@ def text_column(table: Table, column: str | None, length: int, default: str = ""
         values = ["" if m else v for v, m in zip(values, mask.tolist())]
     if values and max(map(len, values)) > length:
         row = next(i for i, v in enumerate(values, start=1) if len(v) > length)
-        raise ProcessingError(f"row {row}, column {column!r}: longer than {length} characters.")
+        raise ProcessingError(f"data row {row}, column {column!r}: longer than {length} characters.")
     return values

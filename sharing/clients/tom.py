@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import orjson
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from tom.identity import tom_id
 
@@ -215,6 +216,8 @@ class TomClient:
             if not done:
                 raise
             counts["failed"] += len(datums) - done
-            reasons.insert(0, f"{exc.message} {len(datums) - done} datum(s) not sent")
+            unsent = len(datums) - done
+            reasons.insert(0, f"{exc.message} "
+                           + ngettext("%(count)d datum not sent", "%(count)d datums not sent", unsent) % {"count": unsent})
         counts["reasons"] = reasons[:5]
         return counts

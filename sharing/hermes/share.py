@@ -10,6 +10,7 @@ only as uploads we do not make); the outcome says so.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from dataproducts.models import DataProduct
 from targets.models import Target
@@ -106,7 +107,8 @@ def share_to_hermes(destination: HermesDestination, user, target: Target, datums
     text_out = f"Published {counted} to {topic} {how} ({sent_rows} row{'s' * (sent_rows != 1)})."
     errors = [f"part {i} of {n}: {error.rstrip('.')}" for i, (_, error) in enumerate(outcomes, start=1) if error]
     if errors:
-        text_out += f" Not published ({failed_rows} rows): " + "; ".join(errors[:3]) + "."
+        text_out += (ngettext(" Not published (%(count)d row): ", " Not published (%(count)d rows): ", failed_rows)
+                     % {"count": failed_rows}) + "; ".join(errors[:3]) + "."
     if skipped:
         text_out += f" {skipped} datum{'s' * (skipped != 1)} of other kinds than photometry and spectra not sent."
     if products:

@@ -19,6 +19,15 @@
     }
   });
 
+  // Enter in a text box of a filter (<div data-filter hx-trigger="change">) applies the filter: left to the browser,
+  // it would submit the form the filter is part of (the Share tab's form: it would share).
+  document.addEventListener("keydown", function (event) {
+    var box = event.key === "Enter" && event.target.closest("[data-filter] input");
+    if (!box) return;
+    event.preventDefault();
+    box.dispatchEvent(new Event("change", {bubbles: true}));
+  });
+
   // <div data-figure="ID">: plotly draws the figure held as JSON in <script type="application/json" id="ID">,
   // when the page loads and whenever htmx brings one in (htmx:load fires for both).
   function drawPlots(root) {
@@ -34,4 +43,32 @@
   }
 
   document.addEventListener("htmx:load", function (event) { drawPlots(event.detail.elt); });
+
+  // Requests that fail where htmx has nothing to show. Our refusals (400, 403, 404, 413...) arrive as fragments that
+  // htmx swaps itself (base.html's htmx-config); a 5xx, another refusal or no answer at all would otherwise change
+  // nothing on the page. The alert goes to the top of the element the request was for (the form's or table's own
+  // section), else to the page's messages; its words are in base.html's <template id="request-failed">.
+  function clearFailures(place) {
+    if (!place) return;
+    place.querySelectorAll(":scope > [data-request-error]").forEach(function (old) { old.remove(); });
+  }
+
+  function showFailure(detail, kind, status) {
+    var template = document.getElementById("request-failed");
+    if (!template) return;
+    var place = detail.target && detail.target.isConnected ? detail.target : document.getElementById("messages");
+    var alert = template.content.firstElementChild.cloneNode(true);
+    alert.querySelector("[data-title]").textContent = template.dataset[kind + "Title"] + ":";
+    alert.querySelector("[data-message]").textContent = template.dataset[kind].replace("{status}", status);
+    clearFailures(place);
+    place.prepend(alert);
+    alert.scrollIntoView({block: "nearest"});
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) { clearFailures(event.detail.target); });
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    showFailure(event.detail, xhr.status >= 500 ? "server" : "refused", (xhr.status + " " + xhr.statusText).trim());
+  });
+  document.addEventListener("htmx:sendError", function (event) { showFailure(event.detail, "network", ""); });
 })();

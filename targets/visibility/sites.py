@@ -21,6 +21,7 @@ import astropy.units as u
 from astropy.coordinates import EarthLocation
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import ngettext
 
 MAX_NAME_LENGTH = 100
 ELEVATION_RANGE = (-500.0, 9000.0)
@@ -67,8 +68,10 @@ def parse_site(name, values) -> Site:
         raise SiteError(f"VISIBILITY_SITES[{name!r}] must be a dict with latitude, longitude and elevation.")
     unknown = sorted(set(values) - {"latitude", "longitude", "elevation", "timezone", "sitecode"})
     if unknown:
-        raise SiteError(f"VISIBILITY_SITES[{name!r}]: unknown field(s) {', '.join(map(repr, unknown))}; expected "
-                        "latitude, longitude, elevation and optionally timezone.")
+        raise SiteError(f"VISIBILITY_SITES[{name!r}]: "
+                        + ngettext("unknown field %(names)s", "unknown fields %(names)s", len(unknown))
+                        % {"names": ", ".join(map(repr, unknown))}
+                        + "; expected latitude, longitude, elevation and optionally timezone.")
     latitude = _number(name, "latitude", values.get("latitude"), -90, 90, "degrees")
     longitude = _number(name, "longitude", values.get("longitude"), -180, 360, "degrees")
     elevation = _number(name, "elevation", values.get("elevation"), *ELEVATION_RANGE, "metres")

@@ -12,7 +12,7 @@ from tests.kafka.fixtures import start_broker, stop_broker
 
 from .conftest import hermes_message, hopskotch, photometry_row, publish
 
-PROGRESS = re.compile(r"^(\d+) messages in")
+PROGRESS = re.compile(r"^(\d+) messages? in")
 
 
 def wait_for_line(process, predicate, timeout: float = 60.0) -> str:

@@ -142,7 +142,7 @@ def test_tom_alertstreams_gcn_stream_and_its_alert_logger(settings, own_broker, 
         'CONFIG': {"bootstrap.servers": own_broker.bootstrap, "security.protocol": "plaintext"},
         'TOPIC_HANDLERS': {'gcn.classic.text.LVC_INITIAL': 'tom_alertstreams.alertstreams.gcn.alert_logger'}}}]
     caplog.set_level(logging.INFO, logger="alertstreams.handlers")
-    assert "Stopped: 1 messages" in readstreams(settings, streams)
+    assert "Stopped: 1 message in" in readstreams(settings, streams)
     assert [r.getMessage() for r in caplog.records if r.name == "alertstreams.handlers"] == [
         "GCN message on topic gcn.classic.text.LVC_INITIAL: b'TITLE: GCN/LVC NOTICE'"]
 

@@ -24,7 +24,7 @@ HANDLER = "tests.alertstreams.handlers.record"
 
 ATTEMPT = re.compile(r"^(?P<stream>\S+): broker unreachable \((?P<reason>.+)\); "
                      r"retrying in (?P<delay>[\d.]+) s \(attempt (?P<attempt>\d+)\)\.$")
-STOPPED = re.compile(r"^Stopped: \d+ messages in (?P<seconds>[\d.]+) s")
+STOPPED = re.compile(r"^Stopped: \d+ messages? in (?P<seconds>[\d.]+) s")
 LIBRDKAFKA_RAW = re.compile(r"^%\d\|\d+\.\d+\|")  # librdkafka's own stderr format: %3|1700000000.123|FAIL|...
 
 
@@ -166,7 +166,7 @@ def test_a_broker_that_dies_mid_read_is_reported_and_sigterm_still_stops_promptl
         process = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
         seen = [process.stdout.readline()]
-        while not seen[-1].startswith("1 messages in"):  # handled, and its offset stored
+        while not seen[-1].startswith("1 message in"):  # handled, and its offset stored
             seen.append(process.stdout.readline())
             assert seen[-1], seen
     finally:
@@ -183,5 +183,5 @@ def test_a_broker_that_dies_mid_read_is_reported_and_sigterm_still_stops_promptl
     finally:
         if process.poll() is None:
             process.kill()
-    assert run.returncode == 0 and run.lines[-1].startswith("Stopped: 1 messages"), run.lines
+    assert run.returncode == 0 and run.lines[-1].startswith("Stopped: 1 message in"), run.lines
     assert run.ended_at - sent <= 8, f"exited {run.ended_at - sent:.1f} s after SIGTERM"

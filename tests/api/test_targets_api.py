@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from targets.models import Target, TargetList, TargetName
+from targets.services import create_target
+from tests.conftest import sidereal
 
 TOOLKIT_TARGET = {  # what a TOM Toolkit 3.1 sender posts (shared/WIRE.md §1), ids and read-only keys included
     "id": 77, "name": "SN 2025zz", "type": "SIDEREAL", "ra": 0.0, "dec": 0.0, "epoch": 2000.0, "pm_ra": None,
@@ -101,6 +103,9 @@ def test_filters(api_as, users, target):
     assert client.get("/api/targets/", {"cone_search": "150,2.5,0.01"}).json()["count"] == 1
     assert client.get("/api/targets/", {"cone_search": "10,2.5,0.01"}).json()["count"] == 0
     assert client.get("/api/targets/", {"cone_search": "oops"}).status_code == 400
+    assert client.get("/api/targets/", {"cone_search": "150,2.5,1e1 arcsec"}).json()["count"] == 1
+    refused = client.get("/api/targets/", {"cone_search": "150,2.5,1e3 parsec"})
+    assert refused.status_code == 400 and "'parsec' is not an angle unit" in refused.json()["cone_search"][0]
     assert client.get("/api/targets/", {"key": "redshift", "value": "0.05"}).json()["count"] == 1
     assert client.get("/api/targets/", {"type": "NON_SIDEREAL"}).json()["count"] == 0
 
@@ -134,3 +139,28 @@ def test_target_lists_api(api_as, target, target_list):
     names = [tl["name"] for tl in api_as("viewer").get("/api/targetlists/").json()["results"]]
     assert names == ["Transients"]
     assert api_as("viewer").post("/api/targetlists/", {"name": "x"}, content_type="application/json").status_code == 403
+
+
+def test_an_extra_field_holding_nul_is_a_400(api_as):
+    """PostgreSQL refuses NUL in text: the API refuses it first (a probe that held: the JSON reader does)."""
+    body = {**TOOLKIT_TARGET, "targetextra_set": [{"key": "notes", "value": "a" + chr(0) + "b"}]}
+    response = api_as("editor").post("/api/targets/", body, content_type="application/json")
+    assert response.status_code == 400 and "NUL" in str(response.json())
+    assert not Target.objects.filter(name="SN 2025zz").exists()
+
+
+def test_a_target_near_another_is_accepted_with_a_warning_naming_only_visible_neighbours(api_as, users, target):
+    """Senders cannot be asked: the answer's message (what TOM Toolkit senders show) carries the warning."""
+    create_target(users["superuser"], sidereal("Hidden one", 10.0, 10.0))  # no fixture group may view it
+    client = api_as("editor")
+    body = {"name": "AT twin", "type": "SIDEREAL", "ra": 150.0, "dec": 2.5 + 2 / 3600}
+    answer = client.post("/api/targets/", body, content_type="application/json")
+    assert answer.status_code == 201
+    data = answer.json()
+    assert data["message"].startswith("Target successfully uploaded. Warning: AT twin is within 5″ of SN 2024abc (2.0″)")
+    assert data["warnings"] == [data["message"].removeprefix("Target successfully uploaded. Warning: ")]
+    assert data["neighbours"] == [{"id": target.pk, "name": "SN 2024abc", "separation_arcsec": pytest.approx(2.0, abs=1e-3)}]
+    quiet = client.post("/api/targets/", {"name": "AT quiet", "type": "SIDEREAL", "ra": 10.0, "dec": 10.0},
+                        content_type="application/json").json()
+    assert quiet["message"] == "Target successfully uploaded." and "warnings" not in quiet and "neighbours" not in quiet
+    assert "Hidden" not in str(quiet)

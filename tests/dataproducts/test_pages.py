@@ -30,7 +30,7 @@ def test_upload_through_the_page_reports_what_was_stored(client_for, target):
     upload = SimpleUploadedFile("lc.csv", PHOTOMETRY_CSV.encode())
     response = client.post(url, {"file": upload, "data_product_type": "photometry"}, headers=HTMX)
     body = response.content.decode()
-    assert response.status_code == 200 and "Stored lc.csv: 3 new data point(s)." in body
+    assert response.status_code == 200 and "Stored lc.csv: 3 new data points." in body
     assert "<html" not in body and "lc.csv" in body
     again = client.post(url, {"file": SimpleUploadedFile("lc.csv", PHOTOMETRY_CSV.encode()),
                               "data_product_type": "photometry"}, headers=HTMX)
@@ -48,7 +48,7 @@ def test_a_bad_upload_is_explained_and_keeps_nothing(client_for, target):
     assert not DataProduct.objects.exists()
     response = client_for("editor").post(reverse("dataproducts:upload", args=[target.pk]),
                                          {"data_product_type": "photometry"}, headers=HTMX)
-    assert response.status_code == 400 and "file: This field is required." in response.content.decode()
+    assert response.status_code == 400 and "File: This field is required." in response.content.decode()
 
 
 def test_download_returns_the_file(client_for, data_product):
@@ -64,10 +64,10 @@ def test_deleting_a_product_removes_its_datums_and_its_file(client_for, data_pro
     other = ReducedDatum.objects.count()
     assert other == 3
     client = client_for("editor")
-    assert "3 data point(s)" in client.get(reverse("dataproducts:delete", args=[data_product.pk])).content.decode()
+    assert "3 data points" in client.get(reverse("dataproducts:delete", args=[data_product.pk])).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("dataproducts:delete", args=[data_product.pk]), headers=HTMX)
-    assert response.status_code == 200 and "Deleted lightcurve.csv and its 3 data point(s)." in response.content.decode()
+    assert response.status_code == 200 and "Deleted lightcurve.csv and its 3 data points." in response.content.decode()
     assert not ReducedDatum.objects.exists()
     import os
 

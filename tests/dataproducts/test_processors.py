@@ -94,6 +94,52 @@ def test_bad_photometry_names_the_problem_and_leaves_nothing(target, content, me
     assert media_files() == []
 
 
+@pytest.mark.parametrize("content,message", [
+    # the file: the third row's time is unreadable, and that row and value are named
+    (b"mjd,filter,mag\n60700.10,g,18\n60700.12,g,18\nnotadate,g,18\n",
+     "data row 3, column 'mjd': 'notadate' is not a time; the column's other rows are numbers (MJD or JD)."),
+    (b"time,filter,mag\nsoon,g,18\n60700.12,g,18\n60700.14,g,18\n", "data row 1, column 'time': 'soon' is not a time"),
+    (b"date_obs,filter,mag\n2025-01-01T00:00:00,g,18\n2025-01-02T00:00:00,g,18\n2025-13-45T00:00:00,g,18\n",
+     "data row 3, column 'date_obs': '2025-13-45T00:00:00' is not a time (use MJD, JD or ISO 8601)."),
+    (b"date_obs,filter,mag\n2025-01-01,g,18\n60700.5,g,18\n2025-01-03,g,18\n",
+     "data row 2, column 'date_obs': '60700.5' is a number where the column's other times are dates (ISO 8601)"),
+    (b"time,filter,mag\n2025-01-01 00:00,g,18\n2025-01-02T03:00:00,g,18\n",
+     "data row 2, column 'time': '2025-01-02T03:00:00' is written differently from the rows before it"),
+    (b"date_obs,filter,mag\n2025-01-01,g,18\n2502-01-03,g,18\n",
+     "data row 2, column 'date_obs': '2502-01-03' is not a time between 1800 and 2200."),
+    # MJD and JD mixed in one column of numbers: the row of the other kind, not a date 6,700 years away
+    (b"time,filter,mag\n60700.1,g,18\n2460700.6,g,18\n60700.3,g,18\n",
+     "data row 2, column 'time': 2460700.6 is a JD where the column's other times are MJD"),
+    (b"jd,filter,mag\n2460700.1,g,18\n2460700.2,g,18\n60700.6,g,18\n",
+     "data row 3, column 'jd': 60700.6 is an MJD where the column's other times are JD"),
+    (b"mjd,filter,mag\n60700.1,g,18\n3000000,g,18\n", "data row 2, column 'mjd': 3000000 is not a time between 1800 and 2200 as MJD."),
+    (b"mjd,filter,mag\n60700.1,g,18\nnan,g,18\n", "data row 2, column 'mjd': nan is not a time"),
+])
+def test_a_wrong_time_is_named_by_its_data_row_and_value(target, content, message):
+    with pytest.raises(ValidationError) as err:
+        upload(target, "times.csv", content)
+    assert message in str(err.value.message_dict["data"])
+    assert not ReducedDatum.objects.exists()
+
+
+@pytest.mark.parametrize("bad_row", [1, 2, 4321, 5000])
+def test_the_first_wrong_date_is_found_in_a_long_column(target, bad_row):
+    rows = [f"2025-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d},g,18\n" for i in range(5000)]
+    rows[bad_row - 1] = "2025-02-30T00:00:00,g,18\n"
+    rows[-1] = "also wrong,g,18\n" if bad_row != 5000 else rows[-1]  # only the first is named
+    with pytest.raises(ValidationError) as err:
+        upload(target, "long.csv", ("date_obs,filter,mag\n" + "".join(rows)).encode())
+    assert f"data row {bad_row}, column 'date_obs': '2025-02-30T00:00:00' is not a time" in str(err.value)
+
+
+def test_dates_written_alike_or_as_numbers_are_read(target):
+    upload(target, "iso.csv", b"date_obs,filter,mag\n2025-01-01,g,18\n2025-01-02T06:00:00Z,g,18\n")
+    upload(target, "numbers.ecsv", table_bytes(Table({"mjd": ["60700.25", "60701.5"], "mag": [18.0, 18.1]}), "ascii.ecsv"))
+    assert sorted(ReducedDatum.objects.values_list("timestamp", flat=True)) == [
+        datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 1, 2, 6, tzinfo=timezone.utc),
+        datetime(2025, 1, 25, 6, tzinfo=timezone.utc), datetime(2025, 1, 26, 12, tzinfo=timezone.utc)]
+
+
 def test_unknown_type_is_refused(target):
     with pytest.raises(ValidationError) as err:
         upload(target, "x.csv", b"mjd,mag\n1,1\n", kind="nonsense")

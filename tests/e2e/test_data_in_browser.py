@@ -20,7 +20,7 @@ def test_upload_photometry_and_see_the_light_curve(page, live_server, target, tm
     page.set_input_files("#id_file", str(csv))
     page.select_option("#id_data_product_type", "photometry")
     page.click("#upload-form button[type=submit]")
-    expect(page.locator("#upload-outcome")).to_contain_text("Stored lightcurve.csv: 3 new data point(s).")
+    expect(page.locator("#upload-outcome")).to_contain_text("Stored lightcurve.csv: 3 new data points.")
     assert ReducedDatum.objects.filter(target=target).count() == 3
 
     page.reload()

@@ -47,7 +47,7 @@ def test_create_with_sexagesimal_find_by_cone_search_and_add_to_a_list(page, liv
     page.fill("#id_cone_dec", "47:11:43")
     page.fill("#id_cone_radius", "1 arcmin")
     page.click("#target-search button[type=submit]")
-    expect(page.locator("#result-count")).to_contain_text("1–1 of 1 targets")
+    expect(page.locator("#result-count")).to_contain_text("1–1 of 1 target")
     expect(page.locator("#target-table")).to_contain_text("AT 2026browser")
     expect(page).to_have_url(re.compile(r"cone_radius=1(\+|%20)arcmin"))
     expect(page.locator("#export-link")).to_have_attribute("href", re.compile(r"export\.csv\?.*cone_radius=1"))

@@ -83,12 +83,12 @@ def test_the_share_page_lists_a_few_spectra_and_offers_all_of_them(many_spectra,
 
     preview = client.post(reverse("sharing:preview", args=[many_spectra.pk]),
                           {"destination": "peer", "scope": "none", "all_spectra": "on"}, headers=HTMX)
-    assert "20000 datum(s): 20000 spectroscopy." in preview.content.decode()
+    assert "20000 datums: 20000 spectroscopy." in preview.content.decode()
     assert len(preview.content) < 100_000
     ticked = client.post(reverse("sharing:preview", args=[many_spectra.pk]),
                          {"destination": "peer", "scope": "none", "spectra": [d.pk for d in form.spectra_rows[:2]]},
                          headers=HTMX)
-    assert "2 datum(s): 2 spectroscopy." in ticked.content.decode()
+    assert "2 datums: 2 spectroscopy." in ticked.content.decode()
     response = client.post(reverse("sharing:download", args=[many_spectra.pk]), {"scope": "none", "all_spectra": "on"})
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == SPECTRA + 1  # the download, like the share, takes "all" to mean all
@@ -121,7 +121,7 @@ def test_twenty_thousand_filters_and_sources_keep_the_light_curve_and_share_page
     assert len(form.fields["bandpass"].choices) == len(form.fields["source"].choices) == 200
     hidden_source = client.post(reverse("sharing:preview", args=[target.pk]),  # one not offered still filters
                                 {"destination": "peer", "scope": "matching", "source": "source 19999"}, headers=HTMX)
-    assert "1 datum(s): 1 photometry." in hidden_source.content.decode()
+    assert "1 datum: 1 photometry." in hidden_source.content.decode()
 
 
 # Sharing "all" for real: a second TOM of ours over HTTP (small numbers, the same code path)
@@ -194,8 +194,8 @@ def test_a_csv_import_cannot_store_an_overlong_extra_value(client_for):
     response = client_for("editor").post(reverse("targets:import"),
                                          {"file": SimpleUploadedFile("t.csv", csv.encode(), "text/csv")})
     assert response.status_code == 400
-    assert "Nothing was imported: The value of extra field 'notes' is 10,001 characters long" in "\n".join(
-        response.context["report"].errors)
+    assert "Line 2 ('SN 2025long'): The value of extra field 'notes' is 10,001 characters long" in "\n".join(
+        response.context["report"].errors)  # named with its line (issue 12 item 9)
     assert not Target.objects.filter(name="SN 2025long").exists()
 
 

@@ -447,7 +447,7 @@ def test_the_upload_form_checks_the_size_limit_before_saving(client_for, target,
     settings.DATA_PRODUCT_MAX_BYTES = 2**20
     content = b"mjd,filter,magnitude\n" + b"60400.5,g,18.5\n" * (3 * 2**20 // 15)
     response = page_upload(client_for("editor"), target, "lc.csv", content, "photometry")
-    assert_refused_whole(response, f"file: The file is {len(content):,} bytes; this TOM accepts files of at most "
+    assert_refused_whole(response, f"File: The file is {len(content):,} bytes; this TOM accepts files of at most "
                          "1,048,576 bytes (DATA_PRODUCT_MAX_BYTES).", api=False)
 
 
@@ -554,10 +554,10 @@ def test_a_run_killed_mid_processing_leaves_a_file_the_sweep_removes(tmp_path):
     assert left.exists()  # written before processing; its row was never committed
     count = "from dataproducts.models import DataProduct; print(DataProduct.objects.count())"
     assert manage("shell", "-v0", "-c", count).strip() == "0"
-    assert manage("sweep_orphaned_files").splitlines() == ["0 orphaned file(s) deleted."]  # within the grace period
+    assert manage("sweep_orphaned_files").splitlines() == ["0 orphaned files deleted."]  # within the grace period
     assert left.exists()
     assert manage("sweep_orphaned_files", "--older-than", "0").splitlines() == [
-        f"deleted {name}", "1 orphaned file(s) deleted."]
+        f"deleted {name}", "1 orphaned file deleted."]
     assert not left.exists()
 
 

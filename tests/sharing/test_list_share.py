@@ -71,5 +71,6 @@ def test_nothing_chosen_or_an_unknown_destination_is_a_named_error(client_for, s
     assert response.status_code == 400 and "Choose at least one target." in response.content.decode()
     response = client_for("editor").post(url, {"destination": "http://evil.example/", "targets": [three_members[0].pk],
                                                "data": "none"}, headers=HTMX)
-    assert response.status_code == 400 and "not one of the available choices" in response.content.decode()
+    assert response.status_code == 400
+    assert "&#x27;http://evil.example/&#x27; is not one of this TOM&#x27;s sharing destinations" in response.content.decode()
     assert ShareRecord.objects.count() == 0

@@ -42,7 +42,7 @@ def test_preview_then_share_to_hermes_from_the_tab(client_for, target, hermes):
     words = {"destination": "hermes", "scope": "matching", "title": "SN 2024abc rising",
              "message": "Two nights of photometry.", "authors": "A. Astronomer"}
     preview = client.post(reverse("sharing:preview", args=[target.pk]), words, headers=HTMX).content.decode()
-    assert "1 message(s) to Hermes." in preview and "Message 1 of 1 (" in preview
+    assert "1 message to Hermes." in preview and "Message 1 of 1 (" in preview
     assert "&quot;title&quot;: &quot;SN 2024abc rising&quot;" in preview
     assert "&quot;limiting_brightness&quot;: 20.5" in preview
     assert hermes.received == [] and ShareRecord.objects.count() == 0  # a preview sends nothing

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import json
 
@@ -54,7 +55,7 @@ def test_preview_shows_exactly_the_filtered_selection_and_contacts_nobody(client
                      since="2024-03-08", lists=[])
     body = response.content.decode()
     assert response.status_code == 200
-    assert "3 datum(s): 3 photometry." in body
+    assert "3 datums: 3 photometry." in body
     assert "&quot;filter&quot;: &quot;r&quot;" in body and "&quot;filter&quot;: &quot;g&quot;" not in body
     assert "Imported From Test TOM" in body and "&quot;shared_from&quot;: &quot;Test TOM&quot;" in body
     assert ShareRecord.objects.count() == 0
@@ -102,3 +103,50 @@ def test_a_data_product_share_button_preselects_it(client_for, data_product, set
     form = client.get(link).context["form"]
     assert form["products"].value() == [data_product.pk]
     assert not client.get(reverse("sharing:share", args=[data_product.target.pk])).context["form"]["products"].value()
+
+
+def _matching(client, target, **filter_values) -> int:
+    response = client.get(reverse("sharing:photometry", args=[target.pk]), filter_values, headers=HTMX)
+    assert response.status_code == 200, response.content.decode()
+    return response.content.decode().count('name="datums"')
+
+
+@pytest.mark.django_db
+def test_the_filter_takes_iso_dates_and_times_and_mjd(client_for, light_curve):
+    """Points at 01:00 UTC each day of 2024-03-01..10, in g and r. MJD 60372 is 2024-03-03T00:00."""
+    client = client_for("editor")
+    assert _matching(client, light_curve, since="2024-03-03", until="2024-03-04") == 4  # whole days
+    assert _matching(client, light_curve, since="2024-03-03T01:00", until="2024-03-03T01:00") == 2  # both ends kept
+    assert _matching(client, light_curve, since="2024-03-03T01:00:01Z") == 14
+    assert _matching(client, light_curve, since="2024-03-03T02:00+01:00", until="2024-03-03 01:00") == 2
+    assert _matching(client, light_curve, since="60372", until="60373.5") == 4  # MJD
+    assert _matching(client, light_curve, since="2460372.5", until="60372.05") == 2  # a JD and an MJD
+    assert _matching(client, light_curve, until=" 2024-03-01 ") == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("values,words", [
+    ({"since": "soon"}, "From: &#x27;soon&#x27; is neither a date nor an MJD (of the years 1800 to 2200); give a date"),
+    ({"until": "2024-02-30"}, "Until (inclusive): &#x27;2024-02-30&#x27; is neither a date nor an MJD"),
+    ({"until": "99999999"}, "Until (inclusive): &#x27;99999999&#x27; is neither a date nor an MJD"),
+    ({"since": "2024-03-09", "until": "60372"}, "Until (inclusive): Until is before From."),
+])
+def test_a_filter_that_cannot_be_read_names_its_field_and_lists_nothing(client_for, light_curve, values, words):
+    response = client_for("editor").get(reverse("sharing:photometry", args=[light_curve.pk]), values, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 400 and words in html and 'id="photometry-filter-errors"' in html
+    assert 'name="datums"' not in html and "No photometry matches." in html
+
+
+@pytest.mark.django_db
+def test_the_tab_says_how_to_write_dates_and_that_magnitudes_are_mag(client_for, light_curve, settings):
+    settings.DATA_SHARING = PEER
+    save_datums(light_curve, [parse_datum({"data_type": "photometry", "timestamp": "2024-03-11T01:00:00",
+                                           "value": {"magnitude": 0.5, "unit": "mJy", "filter": "g"}})],
+                origin="manual")
+    html = client_for("editor").get(reverse("sharing:share", args=[light_curve.pk])).content.decode()
+    assert html.count("UTC: a date (2026-01-05), a date and time (2026-01-05T03:00) or an MJD (61045.5).") == 2
+    assert 'type="date"' not in html  # a date picker would refuse an MJD
+    units = re.findall(r"</td><td>([^<]*)</td>\s*<td>LCO-1m</td>", html)
+    assert units[:20] == ["mag"] * 20 and "<td>mJy</td>" in html
+    assert ReducedDatum.objects.filter(target=light_curve, data_type="photometry", unit="").count() == 20  # shown only

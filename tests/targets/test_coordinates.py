@@ -45,6 +45,43 @@ def test_radius_takes_arcsec_or_a_unit():
         parse_radius_arcsec("-1")
 
 
+@pytest.mark.parametrize("text,arcsec", [
+    ("1e3 arcsec", 1000), ("1E3arcsec", 1000), ("1.5e-1 deg", 540), ("30'", 1800), ('10"', 10), ("1e3", 1000),
+    ("30 arcmin", 1800), (".5 deg", 1800), ("5. arcmin", 300), ("+3 arcsec", 3), ("3 mas", 0.003), ("1 uas", 1e-6),
+    ("2 degrees", 7200), ("10 arcseconds", 10), ("5\u2033", 5), ("5\u2032", 300), ("1\u00b0", 3600),
+    ("1d30m", 5400), ("0.01 rad", 2062.648), ("1 hourangle", 54000), ("2.5e+1 arcsec", 25),
+])
+def test_radius_reads_any_float_syntax_with_any_angle_unit(text, arcsec):
+    assert parse_radius_arcsec(text) == pytest.approx(arcsec, rel=1e-6)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("1e3 parsec", "Cannot read radius '1e3 parsec' ('parsec' is not an angle unit)"),
+    ("2 yr", "'yr' is not an angle unit"),
+    ("1e3 arcsec2", "'arcsec2' is not an angle unit"),
+    ("wide", "Cannot read radius 'wide'"),
+    ("nan arcsec", "Cannot read radius"),
+    ("1.5 e3 arcsec", "Cannot read radius"),
+    ("1e400 arcsec", "Radius must be greater than 0"),
+    ("1e-400 deg", "Radius must be greater than 0"),
+    ("-1 arcsec", "Radius must be greater than 0"),
+    ("181 deg", "at most 180 degrees"),
+    ("", "Radius is empty"),
+    ("9" * 500, "Cannot read radius '99999999999999999999'..."),
+])
+def test_a_bad_radius_is_named_and_says_why(text, message):
+    with pytest.raises(CoordinateError) as caught:
+        parse_radius_arcsec(text)
+    assert message in str(caught.value)
+
+
+def test_radius_default_unit_and_label_are_the_callers():
+    assert parse_radius_arcsec("0.01", default_unit="deg") == pytest.approx(36)
+    assert parse_radius_arcsec("5 arcsec", default_unit="deg") == pytest.approx(5)
+    with pytest.raises(CoordinateError, match="Cone radius must be greater"):
+        parse_radius_arcsec("0", label="Cone radius")
+
+
 def test_presentation_in_sexagesimal_and_galactic():
     ra, dec = sexagesimal(187.5, -45.25)
     assert ra == "12:30:00.000" and dec == "-45:15:00.00"

@@ -177,10 +177,22 @@ class TestTargetList:
 
     def test_bad_cone_search_says_which_field(self, client_for, sky):
         response = client_for("viewer").get("/targets/", {"cone_ra": "xx", "cone_dec": "0", "cone_radius": "10"})
-        assert response.status_code == 200 and self.names(response) == []
+        assert response.status_code == 400 and self.names(response) == []
         assert "Cannot read right ascension" in response.content.decode()
         response = client_for("viewer").get("/targets/", {"cone_ra": "10", "cone_dec": "0"})
         assert "needs RA, Dec and a radius" in response.content.decode()
+
+    @pytest.mark.parametrize("radius", ["1e1 arcsec", "1.5e-1 arcmin", "10\"", "0.15'", "1e4 mas", "2.5e-3 deg"])
+    def test_cone_radius_takes_any_float_syntax_with_a_unit(self, client_for, sky, target, radius):
+        response = client_for("viewer").get("/targets/", {"cone_ra": "150", "cone_dec": "2.5", "cone_radius": radius})
+        assert response.context["form"].errors == {}
+        assert self.names(response) == ["SN 2024abc", "Near A"]
+
+    def test_a_radius_in_a_unit_that_is_no_angle_is_named(self, client_for, sky):
+        response = client_for("viewer").get("/targets/", {"cone_ra": "150", "cone_dec": "2.5", "cone_radius": "1e3 parsec"})
+        assert list(response.context["form"].errors) == ["cone_radius"]
+        assert "Cannot read radius '1e3 parsec' ('parsec' is not an angle unit)" in response.context["form"].errors["cone_radius"][0]
+        assert "parsec&#x27; is not an angle unit" in response.content.decode() and self.names(response) == []
 
     def test_filter_by_list_type_and_sort(self, client_for, sky, target, target_list):
         client = client_for("viewer")

@@ -163,7 +163,7 @@ def test_a_minor_planet_is_placed_from_its_elements_and_old_elements_are_flagged
     ({"latitude": 10, "longitude": 0, "elevation": float("nan")}, "elevation must be a number of metres"),
     ({"latitude": 10, "longitude": 0}, "elevation must be a number of metres"),
     ({"latitude": 10, "longitude": 0, "elevation": 0, "timezone": "Mars/Olympus"}, "is not an IANA time zone"),
-    ({"latitude": 10, "longitude": 0, "elevation": 0, "height": 5}, "unknown field(s) 'height'"),
+    ({"latitude": 10, "longitude": 0, "elevation": 0, "height": 5}, "unknown field 'height'"),
     ("Cerro Pachon", "must be a dict"),
 ])
 def test_a_bad_site_is_refused_naming_the_site_and_field(values, words):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from dataproducts.orphans import sweep_orphaned_files
 
@@ -28,4 +29,5 @@ class Command(BaseCommand):
         for name in names:
             self.stdout.write(("would delete " if dry_run else "deleted ") + name)
         verb = "would be deleted" if dry_run else "deleted"
-        self.stdout.write(f"{len(names)} orphaned file(s) {verb}.")
+        self.stdout.write(ngettext("%(count)d orphaned file %(verb)s.", "%(count)d orphaned files %(verb)s.",
+                                   len(names)) % {"count": len(names), "verb": verb})

@@ -9,6 +9,7 @@ cron). It waits for nothing: shares still backing off are left to their time.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from sharing.delivery import deliver_due
 
@@ -20,4 +21,5 @@ class Command(BaseCommand):
         results = deliver_due()
         for line in results:
             self.stdout.write(line)
-        self.stdout.write(f"{len(results)} share(s) handled.")
+        self.stdout.write(ngettext("%(count)d share handled.", "%(count)d shares handled.", len(results))
+                          % {"count": len(results)})

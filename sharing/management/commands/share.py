@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from targets.models import Target, TargetList
+from targets.permissions import SHARE_NEEDS, may_share
 
-from ...permissions import SHARE_NEEDS, may_share
 from ...services import DATA_CHOICES, share_target
 
 
@@ -57,7 +58,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{item.name}: {outcome.record.get_outcome_display()}. {outcome.record.message}")
             failed += not outcome.ok
         if failed:
-            raise CommandError(f"{failed} of {len(targets)} share(s) did not fully go through.")
+            raise CommandError(ngettext("%(failed)d of %(count)d share did not fully go through.",
+                                        "%(failed)d of %(count)d shares did not fully go through.", len(targets))
+                               % {"failed": failed, "count": len(targets)})
 
     @staticmethod
     def _user(username: str):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dataproducts', '0004_ingest_origin_import'),
+        ('dataproducts', '0005_alter_reduceddatum_options'),
     ]
 
     operations = [

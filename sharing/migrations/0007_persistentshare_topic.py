@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sharing', '0004_persistentshare_peer_id_and_pause'),
+        ('sharing', '0006_alter_delivery_options'),
         ('targets', '0003_share_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
