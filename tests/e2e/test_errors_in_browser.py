@@ -142,7 +142,7 @@ def test_a_share_gone_meanwhile_is_not_found_where_its_button_was(page, live_ser
     page.on("dialog", lambda dialog: dialog.accept())
     row.locator("button:has-text('Delete')").click()
     alert = page.locator("#target-persistent-share-table > .persistent-share-table > [data-request-error]")
-    expect(alert).to_have_text("Not found: No such persistent share: it does not exist, or you may not view it.")
+    expect(alert).to_have_text("Not found: No such continuous share: it does not exist, or you may not view it.")
     expect(page.locator(f"tr[data-share='{other.pk}']")).to_be_visible()
     alert.locator(".btn-close").click()  # dismissible
     expect(alert).to_have_count(0)
