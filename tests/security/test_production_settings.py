@@ -1,8 +1,8 @@
 """Production refuses unsafe settings, and the pages work under the Content-Security-Policy (issue 11, item 8).
 
 The start-up refusals and ``check --deploy`` run in subprocesses with the environment an operator would set; the
-documented production environment is read from the README itself, so the documentation cannot drift from what
-the test proves.
+documented production environment is read from the documentation itself (docs/configuration.md), so it cannot
+drift from what the test proves.
 """
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def documented_production_environment() -> dict[str, str]:
-    """The environment of the README's "Production settings" block, with a generated SECRET_KEY."""
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"### Production settings.*?```sh\n(.*?)```", readme, re.S).group(1)
+    """The environment of the "Production settings" block in docs/configuration.md, with a generated SECRET_KEY."""
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    block = re.search(r"^## Production settings$.*?```sh\n(.*?)```", page, re.S | re.M).group(1)
     env = {}
     for line in block.splitlines():
         line = line.split("#", 1)[0].strip()
