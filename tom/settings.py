@@ -115,7 +115,7 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
     return header, value
 
 
-# HTTPS (README "Production settings"): off for the local demo, which is plain HTTP on 127.0.0.1.
+# HTTPS (docs/configuration.md "Production settings"): off for the local demo, which is plain HTTP on 127.0.0.1.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # process supervisors probe over plain HTTP on loopback
 SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 0)
@@ -131,7 +131,7 @@ TOM_NAME = env_or_demo("TOM_NAME", "TOM")
 # Set it to keep the identity when the database is rebuilt; `manage.py check` refuses a value that is not a UUID.
 TOM_ID = os.environ.get("TOM_ID", "")
 
-# Where this TOM can share to (the TOM Toolkit's setting and shape; see the README). The default is the
+# Where this TOM can share to (the TOM Toolkit's setting and shape; see docs/sharing.md). The default is the
 # TOM itself at 127.0.0.1, for trying sharing out, with the documentation's LOCALHOST_TOM_* variables
 # (LOCALHOST_TOM_URL is this project's older name for LOCALHOST_TOM_BASE_URL); under the demo its account
 # comes from DEMO_ENV_FILE. Anything else goes in a local_settings.py; a value left as
@@ -355,7 +355,7 @@ DATA_PROCESSORS = {
     "spectroscopy": "dataproducts.processors.spectroscopy.SpectroscopyProcessor",
 }
 DATA_PRODUCT_MAX_BYTES = env_number("DATA_PRODUCT_MAX_BYTES", 200 * 1024 * 1024)
-# What a processed file may make this TOM read, checked from its headers before its data (README
+# What a processed file may make this TOM read, checked from its headers before its data (docs/configuration.md,
 # "Upload limits"): compressed content, image pixels, table rows, values and bytes (rows × widest row),
 # and the points of one spectrum. A real observatory file is far below each.
 DATA_PRODUCT_MAX_DECOMPRESSED_BYTES = env_number("DATA_PRODUCT_MAX_DECOMPRESSED_BYTES", DATA_PRODUCT_MAX_BYTES)
@@ -382,7 +382,7 @@ SHARE_CHOICES_SHOWN = env_number("SHARE_CHOICES_SHOWN", 50)
 # The longest free-text value accepted: an extra field's value, a data product's extra_data, a Hermes message.
 TEXT_VALUE_MAX_LENGTH = env_number("TEXT_VALUE_MAX_LENGTH", 10000)
 
-# Alert streams (manage.py readstreams): the TOM Toolkit's ALERT_STREAMS list (README "Alert streams").
+# Alert streams (manage.py readstreams): the TOM Toolkit's ALERT_STREAMS list (docs/alert-streams.md).
 # ALERT_STREAMS_JSON in the environment holds it as JSON; without it, no stream is read.
 ALERT_STREAMS = env_json("ALERT_STREAMS_JSON", [])
 

@@ -1,6 +1,6 @@
 """This TOM's limits on what one data product may make a processor read, and the one wording of a refusal.
 
-Each limit stands for a resource a hostile file could exhaust (see the README's configuration table):
+Each limit stands for a resource a hostile file could exhaust (see docs/configuration.md, Upload limits):
 bytes after decompression, image pixels, table rows, cells and bytes (what astropy allocates), and the
 points of a spectrum (one datum's JSON lists). They are read from settings on each call, since tests
 and operators change them at run time.

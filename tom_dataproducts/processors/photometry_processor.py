@@ -1,5 +1,5 @@
 """``tom_dataproducts.processors.photometry_processor.PhotometryProcessor`` in ``DATA_PROCESSORS``: ours
-(CSV, ECSV, FITS tables and whatever astropy reads, with MJD, JD or ISO times; see the README)."""
+(CSV, ECSV, FITS tables and whatever astropy reads, with MJD, JD or ISO times; see docs/configuration.md)."""
 from __future__ import annotations
 
 from dataproducts.processors.photometry import PhotometryProcessor

@@ -1,5 +1,5 @@
 """``tom_dataproducts.processors.spectroscopy_processor.SpectroscopyProcessor`` in ``DATA_PROCESSORS``: ours
-(1-D FITS images with a wavelength WCS, FITS binary tables, ASCII; see the README)."""
+(1-D FITS images with a wavelength WCS, FITS binary tables, ASCII; see docs/configuration.md)."""
 from __future__ import annotations
 
 from dataproducts.processors.spectroscopy import SpectroscopyProcessor
