@@ -107,7 +107,8 @@ def _in_words(message: str) -> str:
     match = NO_OBJECT.fullmatch(message)
     if match is None:
         return message
-    names = {model.__name__: model._meta.verbose_name for model in apps.get_models()}
+    # a proxy (tom_targets.PersistentShare) shares its concrete model's class name and rows: the concrete one names it
+    names = {model.__name__: model._meta.verbose_name for model in apps.get_models() if not model._meta.proxy}
     name = names.get(match["model"], "object")
     return f"No such {name}: it does not exist, or you may not view it."
 

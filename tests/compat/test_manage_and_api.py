@@ -93,7 +93,7 @@ class TestTheManagePageCreates:
         response = editor.post("/targets/persistentshare/manage/create/",
                                {"target": pk, "destination": "peer"}, **HTMX)
         html = response.content.decode()
-        assert response.status_code == 200 and words.format(pk=pk) in html and "2024hid" not in html
+        assert response.status_code == 400 and words.format(pk=pk) in html and "2024hid" not in html
         assert "persistent-share-error" in html
         assert editor.post("/targets/persistentshare/manage/create/",
                            {"target": pk, "destination": "peer"}).status_code == 400  # without htmx

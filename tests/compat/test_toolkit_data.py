@@ -182,7 +182,7 @@ class TestToolkitProcessorsOnUpload:
 
     def test_the_documented_paths_process_an_upload_with_our_processor(self, client_for, target):
         response = upload(client_for("editor"), target, csv_file([(60400.1, "g", 18.5), (60400.2, "r", 18.2)]))
-        assert "2 new data point(s)" in response.content.decode()
+        assert "2 new data points" in response.content.decode()
         assert ReducedDatum.objects.filter(target=target, data_type="photometry").count() == 2
 
     @pytest.mark.parametrize("kind", ["lightcurve", "brightness", "bulk"])
@@ -193,7 +193,7 @@ class TestToolkitProcessorsOnUpload:
             kind = "photometry"
         editor = client_for("editor")
         response = upload(editor, target, csv_file([(60400.1, "g", 18.5), (60400.2, "r", 18.2)]), kind)
-        assert "Stored lc.csv: 2 new data point(s)." in response.content.decode(), response.content.decode()[:2000]
+        assert "Stored lc.csv: 2 new data points." in response.content.decode(), response.content.decode()[:2000]
         product = DataProduct.objects.get()
         datums = ReducedDatum.objects.filter(target=target)
         assert datums.count() == 2 and set(datums.values_list("data_product", flat=True)) == {product.pk}
@@ -201,7 +201,7 @@ class TestToolkitProcessorsOnUpload:
         assert {(d.ingest.origin, d.ingest.user) for d in datums} == {("upload", users["editor"])}
         # Overlapping rows in another file: only the new one is stored.
         again = upload(editor, target, csv_file([(60400.2, "r", 18.2), (60400.3, "i", 18.0)], "lc2.csv"), kind)
-        assert "1 new data point(s)" in again.content.decode()
+        assert "1 new data point" in again.content.decode()
         assert ReducedDatum.objects.filter(target=target).count() == 3
 
     def test_the_file_is_checked_against_our_limits_before_process_data_reads_it(self, client_for, target,

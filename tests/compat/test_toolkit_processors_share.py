@@ -39,7 +39,7 @@ def test_an_upload_through_the_page_reaches_the_continuous_share_once(immediate,
     response = client_for("editor").post(reverse("dataproducts:upload", args=[target.pk]), {
         "file": SimpleUploadedFile("night.csv", text.encode(), "text/csv"), "data_product_type": "photometry"},
         HTTP_HX_REQUEST="true")
-    assert "25 new data point(s)" in response.content.decode()
+    assert "25 new data points" in response.content.decode()
     assert ReducedDatum.objects.filter(target=target).count() == 25
 
     deliveries = Delivery.objects.filter(share=share).order_by("id")
