@@ -26,7 +26,8 @@ from dataproducts.datums import DatumError, parse_datum
 from dataproducts.models import ReducedDatum
 from dataproducts.processors import DataProcessor as OurDataProcessor
 from dataproducts.processors import run_processor
-from dataproducts.services import ProcessingError, save_datums
+from dataproducts.processors.errors import ProcessingError
+from dataproducts.services import save_datums
 
 logger = logging.getLogger(__name__)
 

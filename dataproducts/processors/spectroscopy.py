@@ -18,10 +18,10 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.time import Time
 
-from ..services import ProcessingError
 from . import DataProcessor
 from .bounds import FileShape, inspect, read_as_fits
 from .compressed import decompressed
+from .errors import ProcessingError
 from .fitsheaders import Hdu
 from .limits import Limits, check_spectrum_points
 from .tables import astropy_errors, find_column, float_column, read_table

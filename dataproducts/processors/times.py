@@ -15,7 +15,7 @@ from datetime import timezone
 import numpy as np
 from astropy.time import Time
 
-from ..services import ProcessingError
+from .errors import ProcessingError
 
 TIME_NAMES = ("time", "mjd", "jd", "date_obs", "date-obs", "dateobs", "obs_date", "mjd_obs", "mjd-obs", "hjd",
               "bjd", "timestamp", "datetime", "date", "obsdate", "t")
