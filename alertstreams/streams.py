@@ -539,6 +539,8 @@ class HopskotchAlertStream(KafkaAlertStream):
 
     def __init__(self, name: str, options: dict, where: str = "OPTIONS"):
         super().__init__(name, options, where)
+        # hop-client and its adc/gcn-kafka kin load here, not at the top: importing them costs up to 0.4 s
+        # (hop.auth), which pages and commands that only read stream settings need not pay. No cycle involved.
         from adc.kafka import parse_kafka_url
 
         try:
@@ -603,7 +605,7 @@ class GCNClassicAlertStream(KafkaAlertStream):
         return {"group.id": self.group_id, **(self.config or {})}
 
     def make_consumer(self, config: dict):
-        import gcn_kafka
+        import gcn_kafka  # loaded only by a GCN stream (see HopskotchAlertStream.__init__)
 
         return gcn_kafka.Consumer(config=config, client_id=self.gcn_classic_client_id or None,
                                   client_secret=self.gcn_classic_client_secret or None,
