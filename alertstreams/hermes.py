@@ -19,7 +19,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ from django.utils import timezone as dj_timezone
 
 from dataproducts.datums import DatumError, parse_datum, parse_timestamp
 from dataproducts.models import Origin
+from dataproducts.processors.times import mjd_to_datetimes, number_to_mjd
 from dataproducts.services import save_datums_many
 from targets.coordinates import CoordinateError, parse_dec, parse_ra
 from targets.models import Target, TargetName, TargetType
@@ -40,7 +41,6 @@ from .runner import BadMessage
 logger = logging.getLogger(__name__)
 
 MAX_LOGGED_ROWS = 20  # skipped rows logged one by one per message; the rest are counted
-UNIX_EPOCH_MJD = 40587.0
 # Hermes' orbital element names -> our Target fields
 ORBITAL_NAMES = {
     "epoch_of_elements": "epoch_of_elements", "orbital_inclination": "inclination",
@@ -152,12 +152,10 @@ def _claim(ids: list[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
 def observation_time(value) -> datetime:
     """``date_obs``: ISO 8601 (what Hermes writes), or a JD / MJD number."""
     if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()):
-        number = float(value)
-        if number > 2_400_000:
-            number -= 2_400_000.5
-        if not 15_000 < number < 100_000:
+        mjd = number_to_mjd(float(value))
+        if mjd is None:
             raise RowError(f"date_obs {value!r} is neither a date, a JD nor an MJD.")
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=number - UNIX_EPOCH_MJD)
+        return mjd_to_datetimes([mjd])[0]
     if not value:
         raise RowError("date_obs is missing.")
     try:
