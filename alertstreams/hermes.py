@@ -2,7 +2,8 @@
 
 Referenced from ``TOPIC_HANDLERS`` as ``alertstreams.hermes.hermes_alert_handler``
 and called as ``handler(alert, metadata)`` (tom-alertstreams' signature):
-``alert.content`` is the message (WIRE.md §3), ``metadata.topic`` the topic and
+``alert.content`` is the message (Hermes' JSON: ``title``, ``topic``, ``submitter``,
+``data`` with its ``targets``, ``photometry`` and ``spectroscopy`` lists), ``metadata.topic`` the topic and
 ``metadata.headers`` carry ``_id``, the message's 16-byte UUID.
 
 Each message is ingested once: its id is recorded in the same transaction as

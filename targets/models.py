@@ -42,7 +42,8 @@ ORBITAL_FIELDS = (
     "inclination", "mean_daily_motion", "semimajor_axis", "epoch_of_perihelion", "ephemeris_period",
     "ephemeris_period_err", "ephemeris_epoch", "ephemeris_epoch_err", "perihdist", "abs_mag", "slope",
 )
-# The TOM Toolkit's required-together rules (tom_toolkit_sharing.md §1.1).
+# The fields the TOM Toolkit requires together, per target type and (non-sidereal) per scheme: a target without
+# them is refused by its forms and API, so one shared with a TOM Toolkit peer must have them.
 REQUIRED_FIELDS = {
     TargetType.SIDEREAL: ("ra", "dec"),
     TargetType.NON_SIDEREAL: (

@@ -1,4 +1,4 @@
-"""``tom_dataproducts.alertstreams.hermes.hermes_alert_handler`` (stream-pub-sub.rst's ``TOPIC_HANDLERS`` value, and
+"""``tom_dataproducts.alertstreams.hermes.hermes_alert_handler`` (the ``TOPIC_HANDLERS`` value the TOM Toolkit documents, and
 what a TOM Toolkit user's own handler imports): our Hermes handler, ``alertstreams.hermes.hermes_alert_handler``."""
 from __future__ import annotations
 
