@@ -148,23 +148,21 @@ class TargetForm(GroupAccessForm):
     def orbital_fields(self) -> list:
         return [self[name] for name in ORBITAL_LAYOUT]
 
-    def clean_ra(self):
-        value = self.cleaned_data.get("ra", "")
+    def _coordinate(self, name: str, parse) -> float | None:
+        """Degrees from what was typed (sexagesimal or decimal), or None when the field was left empty."""
+        value = self.cleaned_data.get(name, "")
         if value in (None, ""):
             return None
         try:
-            return parse_ra(value)
+            return parse(value)
         except CoordinateError as exc:
             raise ValidationError(str(exc)) from None
 
+    def clean_ra(self):
+        return self._coordinate("ra", parse_ra)
+
     def clean_dec(self):
-        value = self.cleaned_data.get("dec", "")
-        if value in (None, ""):
-            return None
-        try:
-            return parse_dec(value)
-        except CoordinateError as exc:
-            raise ValidationError(str(exc)) from None
+        return self._coordinate("dec", parse_dec)
 
     def clean_aliases(self):
         return split_aliases(self.cleaned_data.get("aliases", ""))
