@@ -199,24 +199,26 @@ class TargetForm(GroupAccessForm):
         return initial
 
 
+def _list_name(text: str) -> str:
+    """A target list's name as typed, without surrounding spaces; refused when nothing is left."""
+    name = text.strip()
+    if not name:
+        raise ValidationError("A target list needs a name.")
+    return name
+
+
 class TargetListForm(GroupAccessForm):
     name = forms.CharField(max_length=200)
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError("A target list needs a name.")
-        return name
+        return _list_name(self.cleaned_data["name"])
 
 
 class RenameTargetListForm(forms.Form):
     name = forms.CharField(max_length=200)
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError("A target list needs a name.")
-        return name
+        return _list_name(self.cleaned_data["name"])
 
 
 class TargetSearchForm(forms.Form):
