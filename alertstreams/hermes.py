@@ -2,7 +2,8 @@
 
 Referenced from ``TOPIC_HANDLERS`` as ``alertstreams.hermes.hermes_alert_handler``
 and called as ``handler(alert, metadata)`` (tom-alertstreams' signature):
-``alert.content`` is the message (WIRE.md §3), ``metadata.topic`` the topic and
+``alert.content`` is the message (Hermes' JSON: ``title``, ``topic``, ``submitter``,
+``data`` with its ``targets``, ``photometry`` and ``spectroscopy`` lists), ``metadata.topic`` the topic and
 ``metadata.headers`` carry ``_id``, the message's 16-byte UUID.
 
 Each message is ingested once: its id is recorded in the same transaction as
@@ -19,7 +20,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from django.utils import timezone as dj_timezone
 
 from dataproducts.datums import DatumError, parse_datum, parse_timestamp
 from dataproducts.models import Origin
+from dataproducts.processors.times import mjd_to_datetimes, number_to_mjd
 from dataproducts.services import save_datums_many
 from targets.coordinates import CoordinateError, parse_dec, parse_ra
 from targets.models import Target, TargetName, TargetType
@@ -40,7 +42,6 @@ from .runner import BadMessage
 logger = logging.getLogger(__name__)
 
 MAX_LOGGED_ROWS = 20  # skipped rows logged one by one per message; the rest are counted
-UNIX_EPOCH_MJD = 40587.0
 # Hermes' orbital element names -> our Target fields
 ORBITAL_NAMES = {
     "epoch_of_elements": "epoch_of_elements", "orbital_inclination": "inclination",
@@ -152,12 +153,10 @@ def _claim(ids: list[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
 def observation_time(value) -> datetime:
     """``date_obs``: ISO 8601 (what Hermes writes), or a JD / MJD number."""
     if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()):
-        number = float(value)
-        if number > 2_400_000:
-            number -= 2_400_000.5
-        if not 15_000 < number < 100_000:
+        mjd = number_to_mjd(float(value))
+        if mjd is None:
             raise RowError(f"date_obs {value!r} is neither a date, a JD nor an MJD.")
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=number - UNIX_EPOCH_MJD)
+        return mjd_to_datetimes([mjd])[0]
     if not value:
         raise RowError("date_obs is missing.")
     try:
@@ -310,86 +309,145 @@ def ingest_hermes_message(message: dict, *, topic: str, message_id: uuid.UUID | 
     return ingest_hermes_messages([(message, topic, message_id)])[0]
 
 
+@dataclass
+class _Fresh:
+    """A message of the batch not ingested before, with its ``targets`` table by name."""
+
+    index: int
+    message: dict
+    topic: str
+    message_id: uuid.UUID | None
+    sections: dict[str, list]
+    table: dict[str, dict]
+
+
+Row = tuple[int, str, str, dict]  # (message index, label, target name, datum)
+Wanted = dict[tuple[int, str], list[str]]  # (message index, target name) -> the name keys it may match
+
+
 def ingest_hermes_messages(batch: list[tuple[dict, str, uuid.UUID | None]]) -> list[HermesOutcome]:
-    """``ingest_hermes_message`` for several messages at once, in one transaction."""
+    """``ingest_hermes_message`` for several messages at once, in one transaction.
+
+    The steps: claim the messages' ids (skipping those seen before), read their rows, find the rows'
+    targets in one query (creating the missing ones when ``ALERT_STREAMS_CREATE_TARGETS`` says so), store
+    the datums of every target in one call, then log what was skipped.
+    """
     parsed = [(message, topic, message_id, _sections(message)) for message, topic, message_id in batch]
     outcomes = [HermesOutcome(message_id=str(message_id or "")) for _, _, message_id, _ in parsed]
     # No savepoint of its own inside readstreams' batch transaction: a failure rolls the batch back anyway.
     with transaction.atomic(savepoint=False):
-        fresh = _claim([(message_id, topic) for _, topic, message_id, _ in parsed if message_id is not None])
-        work = []  # (index, message, topic, message_id, sections, table)
-        for index, (message, topic, message_id, sections) in enumerate(parsed):
-            if message_id is not None:
-                if message_id not in fresh:
-                    outcomes[index].duplicate = True
-                    logger.debug("Hermes:%s: message %s was already ingested; skipped.", topic, message_id)
-                    continue
-                fresh.discard(message_id)  # the same message twice in one batch: the second is a duplicate
-            table = {str(t.get("name")).strip(): t for t in sections["targets"]
-                     if isinstance(t, dict) and t.get("name")}
-            work.append((index, message, topic, message_id, sections, table))
-
-        rows = []  # (message index, label, target name, datum)
-        wanted_keys: dict[tuple[int, str], list[str]] = {}
-        for index, message, topic, message_id, sections, table in work:
-            source_name, location = f"Hermes:{topic}"[:100], source_location(message_id)
-            for section in ("photometry", "spectroscopy"):
-                for number, row in enumerate(sections[section], start=1):
-                    label = f"{section} row {number}"
-                    try:
-                        name, datum = _row_datum(row, section, source_name, location)
-                    except RowError as exc:
-                        outcomes[index].skipped.append(f"{label}: {exc}")
-                        continue
-                    rows.append((index, label, name, datum))
-                    if (index, name) not in wanted_keys:
-                        wanted_keys[index, name] = _name_keys(name, table)
-        found = _targets_by_key({k for keys in wanted_keys.values() for k in keys})
-        targets: dict[tuple[int, str], Target] = {}
-        for (index, name), keys in wanted_keys.items():
-            match = next((found[k] for k in keys if k in found), None)
-            if match is not None:
-                targets[index, name] = match
+        fresh = _fresh_messages(parsed, outcomes)
+        rows, wanted = _read_rows(fresh, outcomes)
+        targets = _match_targets(wanted)
         if getattr(settings, "ALERT_STREAMS_CREATE_TARGETS", False):
-            for index, message, topic, message_id, sections, table in work:
-                unknown = {name for (i, name) in wanted_keys if i == index and (i, name) not in targets}
-                for name, target in _create_targets(unknown, table, topic, str(message.get("submitter") or ""),
-                                                    outcomes[index]).items():
-                    targets[index, name] = target
-                    for (other, other_name), keys in wanted_keys.items():  # later messages about it find it
-                        if (other, other_name) not in targets and simplify_name(name) in keys:
-                            targets[other, other_name] = target
-
-        by_target: dict[int, tuple[Target, list, list]] = {}  # pk -> (target, datums, message indexes)
-        for index, label, name, datum in rows:
-            target = targets.get((index, name))
-            if target is None:
-                outcomes[index].skipped.append(f"{label}: no target named {name!r} (or with its aliases).")
-                continue
-            entry = by_target.setdefault(target.pk, (target, [], []))
-            entry[1].append(datum)
-            entry[2].append(index)
+            _create_missing_targets(fresh, wanted, targets, outcomes)
+        by_target = _group_by_target(rows, targets, outcomes)
         if by_target:
-            # One Ingest for the batch (one statement for all its targets); each datum's source_location
-            # names its own message.
-            indexes_all = list(dict.fromkeys(i for _, _, indexes in by_target.values() for i in indexes))
-            ids = [str(parsed[i][2] or "") for i in indexes_all]
-            topic = parsed[indexes_all[0]][1]
-            stream_message = f"{topic} {ids[0]}" + (f" +{len(ids) - 1} more" if len(ids) > 1 else "")
-            results = save_datums_many([(target, datums) for target, datums, _ in by_target.values()],
-                                       origin=Origin.STREAM, stream_message=stream_message.strip(),
-                                       savepoint=False)  # inside this batch's transaction, rolled back whole
-            for (_, _, indexes), result in zip(by_target.values(), results):
-                for index, status in zip(indexes, result.statuses):
-                    if status == "created":
-                        outcomes[index].created += 1
-                    else:
-                        outcomes[index].existing += 1
+            _save(by_target, parsed, outcomes)
+    _log_skipped(outcomes, parsed)
+    return outcomes
 
+
+def _fresh_messages(parsed: list[tuple], outcomes: list[HermesOutcome]) -> list[_Fresh]:
+    """The messages not ingested before, their ids now claimed; the others are marked duplicates."""
+    claimed = _claim([(message_id, topic) for _, topic, message_id, _ in parsed if message_id is not None])
+    fresh = []
+    for index, (message, topic, message_id, sections) in enumerate(parsed):
+        if message_id is not None:
+            if message_id not in claimed:
+                outcomes[index].duplicate = True
+                logger.debug("Hermes:%s: message %s was already ingested; skipped.", topic, message_id)
+                continue
+            claimed.discard(message_id)  # the same message twice in one batch: the second is a duplicate
+        table = {str(t.get("name")).strip(): t for t in sections["targets"] if isinstance(t, dict) and t.get("name")}
+        fresh.append(_Fresh(index, message, topic, message_id, sections, table))
+    return fresh
+
+
+def _read_rows(fresh: list[_Fresh], outcomes: list[HermesOutcome]) -> tuple[list[Row], Wanted]:
+    """Every usable photometry and spectroscopy row as a datum, and the name keys each row's target may have;
+    a row that cannot be used is counted as skipped, with its reason."""
+    rows: list[Row] = []
+    wanted: Wanted = {}
+    for m in fresh:
+        source_name, location = f"Hermes:{m.topic}"[:100], source_location(m.message_id)
+        for section in ("photometry", "spectroscopy"):
+            for number, row in enumerate(m.sections[section], start=1):
+                label = f"{section} row {number}"
+                try:
+                    name, datum = _row_datum(row, section, source_name, location)
+                except RowError as exc:
+                    outcomes[m.index].skipped.append(f"{label}: {exc}")
+                    continue
+                rows.append((m.index, label, name, datum))
+                if (m.index, name) not in wanted:
+                    wanted[m.index, name] = _name_keys(name, m.table)
+    return rows, wanted
+
+
+def _match_targets(wanted: Wanted) -> dict[tuple[int, str], Target]:
+    """Our target for each (message, name) the rows want, by its first key that matches (one query)."""
+    found = _targets_by_key({k for keys in wanted.values() for k in keys})
+    targets = {}
+    for (index, name), keys in wanted.items():
+        match = next((found[k] for k in keys if k in found), None)
+        if match is not None:
+            targets[index, name] = match
+    return targets
+
+
+def _create_missing_targets(fresh: list[_Fresh], wanted: Wanted, targets: dict[tuple[int, str], Target],
+                            outcomes: list[HermesOutcome]) -> None:
+    """Create, from each message's ``targets`` table, the targets its rows name and we lack; a later message of
+    the batch naming the same target finds it."""
+    for m in fresh:
+        unknown = {name for (i, name) in wanted if i == m.index and (i, name) not in targets}
+        for name, target in _create_targets(unknown, m.table, m.topic, str(m.message.get("submitter") or ""),
+                                            outcomes[m.index]).items():
+            targets[m.index, name] = target
+            for (other, other_name), keys in wanted.items():
+                if (other, other_name) not in targets and simplify_name(name) in keys:
+                    targets[other, other_name] = target
+
+
+def _group_by_target(rows: list[Row], targets: dict[tuple[int, str], Target],
+                     outcomes: list[HermesOutcome]) -> dict[int, tuple[Target, list, list]]:
+    """Target pk -> (target, its datums, the message index of each); a row with no target is skipped."""
+    by_target: dict[int, tuple[Target, list, list]] = {}
+    for index, label, name, datum in rows:
+        target = targets.get((index, name))
+        if target is None:
+            outcomes[index].skipped.append(f"{label}: no target named {name!r} (or with its aliases).")
+            continue
+        entry = by_target.setdefault(target.pk, (target, [], []))
+        entry[1].append(datum)
+        entry[2].append(index)
+    return by_target
+
+
+def _save(by_target: dict[int, tuple[Target, list, list]], parsed: list[tuple],
+          outcomes: list[HermesOutcome]) -> None:
+    """Store every target's datums with one Ingest for the batch (one statement for all its targets), each
+    datum's source_location naming its own message, and count each message's created and existing datums."""
+    indexes_all = list(dict.fromkeys(i for _, _, indexes in by_target.values() for i in indexes))
+    ids = [str(parsed[i][2] or "") for i in indexes_all]
+    topic = parsed[indexes_all[0]][1]
+    stream_message = f"{topic} {ids[0]}" + (f" +{len(ids) - 1} more" if len(ids) > 1 else "")
+    results = save_datums_many([(target, datums) for target, datums, _ in by_target.values()],
+                               origin=Origin.STREAM, stream_message=stream_message.strip(),
+                               savepoint=False)  # inside this batch's transaction, rolled back whole
+    for (_, _, indexes), result in zip(by_target.values(), results):
+        for index, status in zip(indexes, result.statuses):
+            if status == "created":
+                outcomes[index].created += 1
+            else:
+                outcomes[index].existing += 1
+
+
+def _log_skipped(outcomes: list[HermesOutcome], parsed: list[tuple]) -> None:
     for outcome, (_, topic, message_id, _) in zip(outcomes, parsed):
         for reason in outcome.skipped[:MAX_LOGGED_ROWS]:
             logger.warning("Hermes:%s message %s: %s", topic, message_id, reason)
         if len(outcome.skipped) > MAX_LOGGED_ROWS:
             logger.warning("Hermes:%s message %s: %d more rows skipped.", topic, message_id,
                            len(outcome.skipped) - MAX_LOGGED_ROWS)
-    return outcomes

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -292,8 +293,6 @@ class Runner:
         rule = conn.stream.rule_for(message.topic)
         message_id = message.header("_id")
         if isinstance(message_id, bytes) and len(message_id) == 16:
-            import uuid
-
             message_id = str(uuid.UUID(bytes=message_id))
         elif isinstance(message_id, bytes):
             message_id = message_id.decode("utf-8", errors="replace")

@@ -13,6 +13,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
+from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -121,8 +122,6 @@ def _parse(body: dict, default_source: str) -> dict:
 
 
 def _now() -> str:
-    from django.utils import timezone
-
     return timezone.now().isoformat()
 
 

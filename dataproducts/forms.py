@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from .datums import DatumError, parse_timestamp
 from .models import data_product_types
-from .processors.times import mjd_to_datetimes
+from .processors.times import mjd_to_datetimes, number_to_mjd
 from .services import check_upload_size
 
 
@@ -53,8 +53,8 @@ class PhotometryPointForm(forms.Form):
                 raise ValidationError("Give MJD, JD or an ISO 8601 date and time.") from None
         if not math.isfinite(number):
             raise ValidationError("Give MJD, JD or an ISO 8601 date and time.")
-        mjd = number - 2_400_000.5 if number > 2_400_000 else number
-        if not 15_000 < mjd < 100_000:
+        mjd = number_to_mjd(number)
+        if mjd is None:
             raise ValidationError(f"{number:g} looks like neither MJD nor JD.")
         return mjd_to_datetimes([mjd])[0]
 

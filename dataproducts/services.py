@@ -30,6 +30,8 @@ from tom.gcpause import gc_paused
 from . import provenance
 from .datums import DatumColumns, DatumError, fingerprints, iso_times
 from .models import DataProduct, Ingest, Origin, ReducedDatum, data_product_types
+from .processors import run_processor
+from .processors.errors import ProcessingError
 from .signals import datums_created
 
 INSERT_COLUMNS = (
@@ -244,10 +246,6 @@ def _announce(target: Target, ingest: Ingest, count: int) -> None:
 
 # Data products
 
-class ProcessingError(ValueError):
-    """A file its processor cannot read; the message names the row or column."""
-
-
 def check_upload_size(upload) -> None:
     """Refuse a file over ``DATA_PRODUCT_MAX_BYTES`` before anything reads it (the form, the API, any caller)."""
     limit = settings.DATA_PRODUCT_MAX_BYTES
@@ -286,8 +284,6 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
     (``ReducedDatum.objects.bulk_create``, the TOM Toolkit's way) writes them with this upload's provenance, and
     they are counted with the ones it returns.
     """
-    from .processors import run_processor
-
     check_upload_size(upload)
     if data_product_type not in data_product_types():
         raise ValidationError({"data_product_type": "Unknown type %r; choose one of: %s." % (

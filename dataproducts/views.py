@@ -26,11 +26,17 @@ def _abilities(user, target) -> dict:
     return {"can_change": has_object_perm(user, "change", target), "can_share": may_share(user, target)}
 
 
+def _section(request, target, partial: str, form, outcome: str | None, status: int, **context):
+    """A data section of the target page (the partial htmx swaps in): its form, the outcome of what was just done
+    there, and what this user may do there."""
+    return render(request, f"dataproducts/partials/{partial}", {
+        "target": target, "form": form, "outcome": outcome, **context, **_abilities(request.user, target)},
+        status=status)
+
+
 def _products_section(request, target, form=None, outcome=None, status=200):
     products = DataProduct.objects.filter(target=target).select_related("uploaded_by")
-    return render(request, "dataproducts/partials/products.html", {
-        "target": target, "products": products, "form": form or UploadForm(), "outcome": outcome,
-        **_abilities(request.user, target)}, status=status)
+    return _section(request, target, "products.html", form or UploadForm(), outcome, status, products=products)
 
 
 @target_view()
@@ -101,9 +107,7 @@ def delete(request, product):
 def _photometry_section(request, target, form=None, outcome=None, status=200):
     rows = ReducedDatum.objects.filter(target=target, data_type="photometry").order_by("-timestamp", "-id")
     page = paginate(rows, request.GET.get("page"), settings.PHOTOMETRY_PAGE_SIZE, 1_000_000)
-    return render(request, "dataproducts/partials/photometry.html", {
-        "target": target, "page": page, "form": form or PhotometryPointForm(), "outcome": outcome,
-        **_abilities(request.user, target)}, status=status)
+    return _section(request, target, "photometry.html", form or PhotometryPointForm(), outcome, status, page=page)
 
 
 @target_view()

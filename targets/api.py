@@ -1,6 +1,6 @@
 """/api/targets/ and /api/targetlists/: what TOM Toolkit senders call to share a target, and more.
 
-Wire facts (shared/WIRE.md §1): ``name_fuzzy`` is split on commas and matched
+What TOM Toolkit senders rely on: ``name_fuzzy`` is split on commas and matched
 against names and aliases in any spelling; incoming ``id``s are ignored;
 0 is a valid coordinate; target lists arrive by name.
 """

@@ -27,27 +27,29 @@ def _is_decimal(text: str) -> bool:
     return bool(_NUMBER.match(text))
 
 
+def _degrees(value, what: str, unit: u.UnitBase, examples: str) -> float:
+    """Degrees from a number, decimal text, or sexagesimal text in ``unit``; the refusal names ``what`` and shows
+    ``examples``. The range is the caller's to check."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        raise CoordinateError(f"{what.capitalize()} is empty.")
+    if _is_decimal(text):
+        return float(text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # astropy warns of hours >= 24; the caller's range check says it
+            # rounded to 1e-10 degrees (0.4 micro-arcsec) so 10:00:00 is 150.0, not 149.99999999999997
+            return round(float(Angle(text, unit=unit).to_value(u.deg)), 10)
+    except (ValueError, TypeError, u.UnitsError) as exc:
+        raise CoordinateError(f"Cannot read {what} {text!r}: use {examples}.") from exc
+
+
 def parse_ra(value) -> float:
     """Right ascension in degrees, in [0, 360)."""
-    if isinstance(value, (int, float)):
-        degrees = float(value)
-    else:
-        text = str(value).strip()
-        if not text:
-            raise CoordinateError("Right ascension is empty.")
-        try:
-            if _is_decimal(text):
-                degrees = float(text)
-            else:
-                unit = u.deg if re.search(r"[d°]", text) else u.hourangle
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # astropy warns of hours >= 24; the range check below says it
-                    # rounded to 1e-10 degrees (0.4 micro-arcsec) so 10:00:00 is 150.0, not 149.99999999999997
-                    degrees = round(float(Angle(text, unit=unit).to_value(u.deg)), 10)
-        except (ValueError, TypeError, u.UnitsError) as exc:
-            raise CoordinateError(
-                f"Cannot read right ascension {text!r}: use degrees (187.5) or hours (12:30:00)."
-            ) from exc
+    unit = u.deg if not isinstance(value, (int, float)) and re.search(r"[d°]", str(value)) else u.hourangle
+    degrees = _degrees(value, "right ascension", unit, "degrees (187.5) or hours (12:30:00)")
     if not math.isfinite(degrees) or not 0 <= degrees < 360:
         raise CoordinateError(f"Right ascension must be in [0, 360) degrees, not {degrees:g}.")
     return degrees
@@ -55,18 +57,7 @@ def parse_ra(value) -> float:
 
 def parse_dec(value) -> float:
     """Declination in degrees, in [-90, 90]."""
-    if isinstance(value, (int, float)):
-        degrees = float(value)
-    else:
-        text = str(value).strip()
-        if not text:
-            raise CoordinateError("Declination is empty.")
-        try:
-            degrees = float(text) if _is_decimal(text) else round(float(Angle(text, unit=u.deg).to_value(u.deg)), 10)
-        except (ValueError, TypeError, u.UnitsError) as exc:
-            raise CoordinateError(
-                f"Cannot read declination {text!r}: use degrees (-45.25) or sexagesimal (-45:15:00)."
-            ) from exc
+    degrees = _degrees(value, "declination", u.deg, "degrees (-45.25) or sexagesimal (-45:15:00)")
     if not math.isfinite(degrees) or not -90 <= degrees <= 90:
         raise CoordinateError(f"Declination must be in [-90, 90] degrees, not {degrees:g}.")
     return degrees

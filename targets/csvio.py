@@ -192,42 +192,7 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
     except ValidationError as exc:
         report.errors.extend(exc.messages)
         return report
-    extra_columns = [c for c in header if c and not _is_known(c) and c not in IGNORED_COLUMNS]
-    inputs: list[TargetInput] = []
-    seen: dict[str, int] = {}
-    for record in rows:
-        line = record.line
-        if record.surplus:
-            report.errors.append(f"Line {line}: more values than columns in the header.")
-            continue
-        row = {k: restore_cell(v) for k, v in record.cells.items()}
-        data = {k: (v or "").strip() for k, v in row.items() if k in FORM_FIELDS}
-        data["type"] = data.get("type", "").upper() or "SIDEREAL"
-        if data.get("scheme"):
-            data["scheme"] = data["scheme"].upper()
-        aliases = [
-            restore_cell(alias.strip()) for c in header if _is_alias_column(c)
-            for alias in (row.get(c) or "").replace("|", ";").split(";") if alias.strip()
-        ]
-        data["aliases"] = "\n".join(aliases)
-        form = TargetForm(data=data, user=user)
-        label = f"Line {line}" + (f" ({data.get('name')!r})" if data.get("name") else "")
-        if not form.is_valid():
-            for name, messages in form.errors.items():
-                where = "" if name == "__all__" else f"{name}: "
-                report.errors.extend(f"{label}: {where}{m}" for m in messages)
-            continue
-        target_input = form.target_input()
-        target_input.extras = {c: row[c].strip() for c in extra_columns if (row.get(c) or "").strip()}
-        if problem := check_extras(target_input.extras):
-            report.errors.append(f"{label}: {problem}")
-            continue
-        for name in target_input.aliases + [target_input.fields["name"]]:
-            key = simplify_name(name)
-            if key in seen:
-                report.errors.append(f"{label}: {name!r} is the same name as one on line {seen[key]}.")
-            seen.setdefault(key, line)
-        inputs.append(target_input)
+    inputs = _checked_inputs(user, header, rows, report.errors)
     if report.errors:
         return report
     try:
@@ -239,6 +204,57 @@ def import_targets(user, upload, view_groups=(), change_groups=()) -> ImportRepo
         return report
     report.crowding = crowding(user, report.created)
     return report
+
+
+def _checked_inputs(user, header: list[str], rows: list[Row], errors: list[str]) -> list[TargetInput]:
+    """Every row as a target's input, each checked as the target form checks one; a name (or alias) used on two
+    lines of the file is refused as well. Every problem goes to ``errors``, naming its line."""
+    alias_columns = [c for c in header if _is_alias_column(c)]
+    extra_columns = [c for c in header if c and not _is_known(c) and c not in IGNORED_COLUMNS]
+    inputs: list[TargetInput] = []
+    seen: dict[str, int] = {}
+    for record in rows:
+        label, target_input = _row_input(user, record, alias_columns, extra_columns, errors)
+        if target_input is None:
+            continue
+        for name in target_input.aliases + [target_input.fields["name"]]:
+            key = simplify_name(name)
+            if key in seen:
+                errors.append(f"{label}: {name!r} is the same name as one on line {seen[key]}.")
+            seen.setdefault(key, record.line)
+        inputs.append(target_input)
+    return inputs
+
+
+def _row_input(user, record: Row, alias_columns: list[str], extra_columns: list[str],
+               errors: list[str]) -> tuple[str, TargetInput | None]:
+    """One row's label ("Line 7 ('SN 2024abc')") and target input, or None when it has problems (put in ``errors``)."""
+    if record.surplus:
+        errors.append(f"Line {record.line}: more values than columns in the header.")
+        return "", None
+    row = {k: restore_cell(v) for k, v in record.cells.items()}
+    data = {k: (v or "").strip() for k, v in row.items() if k in FORM_FIELDS}
+    data["type"] = data.get("type", "").upper() or "SIDEREAL"
+    if data.get("scheme"):
+        data["scheme"] = data["scheme"].upper()
+    aliases = [
+        restore_cell(alias.strip()) for c in alias_columns
+        for alias in (row.get(c) or "").replace("|", ";").split(";") if alias.strip()
+    ]
+    data["aliases"] = "\n".join(aliases)
+    form = TargetForm(data=data, user=user)
+    label = f"Line {record.line}" + (f" ({data.get('name')!r})" if data.get("name") else "")
+    if not form.is_valid():
+        for name, messages in form.errors.items():
+            where = "" if name == "__all__" else f"{name}: "
+            errors.extend(f"{label}: {where}{m}" for m in messages)
+        return label, None
+    target_input = form.target_input()
+    target_input.extras = {c: row[c].strip() for c in extra_columns if (row.get(c) or "").strip()}
+    if problem := check_extras(target_input.extras):
+        errors.append(f"{label}: {problem}")
+        return label, None
+    return label, target_input
 
 
 def sample_rows():

@@ -148,23 +148,21 @@ class TargetForm(GroupAccessForm):
     def orbital_fields(self) -> list:
         return [self[name] for name in ORBITAL_LAYOUT]
 
-    def clean_ra(self):
-        value = self.cleaned_data.get("ra", "")
+    def _coordinate(self, name: str, parse) -> float | None:
+        """Degrees from what was typed (sexagesimal or decimal), or None when the field was left empty."""
+        value = self.cleaned_data.get(name, "")
         if value in (None, ""):
             return None
         try:
-            return parse_ra(value)
+            return parse(value)
         except CoordinateError as exc:
             raise ValidationError(str(exc)) from None
 
+    def clean_ra(self):
+        return self._coordinate("ra", parse_ra)
+
     def clean_dec(self):
-        value = self.cleaned_data.get("dec", "")
-        if value in (None, ""):
-            return None
-        try:
-            return parse_dec(value)
-        except CoordinateError as exc:
-            raise ValidationError(str(exc)) from None
+        return self._coordinate("dec", parse_dec)
 
     def clean_aliases(self):
         return split_aliases(self.cleaned_data.get("aliases", ""))
@@ -201,24 +199,26 @@ class TargetForm(GroupAccessForm):
         return initial
 
 
+def _list_name(text: str) -> str:
+    """A target list's name as typed, without surrounding spaces; refused when nothing is left."""
+    name = text.strip()
+    if not name:
+        raise ValidationError("A target list needs a name.")
+    return name
+
+
 class TargetListForm(GroupAccessForm):
     name = forms.CharField(max_length=200)
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError("A target list needs a name.")
-        return name
+        return _list_name(self.cleaned_data["name"])
 
 
 class RenameTargetListForm(forms.Form):
     name = forms.CharField(max_length=200)
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError("A target list needs a name.")
-        return name
+        return _list_name(self.cleaned_data["name"])
 
 
 class TargetSearchForm(forms.Form):

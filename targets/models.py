@@ -8,6 +8,7 @@ large databases (its issue #598).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from django.contrib.auth import get_user_model
@@ -41,7 +42,8 @@ ORBITAL_FIELDS = (
     "inclination", "mean_daily_motion", "semimajor_axis", "epoch_of_perihelion", "ephemeris_period",
     "ephemeris_period_err", "ephemeris_epoch", "ephemeris_epoch_err", "perihdist", "abs_mag", "slope",
 )
-# The TOM Toolkit's required-together rules (tom_toolkit_sharing.md §1.1).
+# The fields the TOM Toolkit requires together, per target type and (non-sidereal) per scheme: a target without
+# them is refused by its forms and API, so one shared with a TOM Toolkit peer must have them.
 REQUIRED_FIELDS = {
     TargetType.SIDEREAL: ("ra", "dec"),
     TargetType.NON_SIDEREAL: (
@@ -331,9 +333,7 @@ class Target(models.Model):
             TargetName.objects.create(target=self, name=self.name, key=key, primary=True)
 
     def clean(self):
-        # The admin's forms validate through here; pages and the API use targets.services.
-        from .services import check_names, check_required
-
+        # The admin's forms validate through here; pages and the API through targets.services: the same rules.
         errors = check_required({f.name: getattr(self, f.name) for f in self._meta.concrete_fields})
         if self.name:
             errors.update({k: v for k, v in check_names(self.name, [], self).items() if k == "name"})
@@ -385,9 +385,70 @@ class TargetName(models.Model):
         self.key = simplify_name(self.name)
         if not self.key:
             raise ValidationError({"name": "A name cannot be empty (or only spaces, -, _, brackets)."})
-        # No user here (the admin's inline forms): the refusal names no other target (see services.check_names).
+        # No user here (the admin's inline forms): the refusal names no other target (see check_names).
         if TargetName.objects.filter(key=self.key).exclude(pk=self.pk).exists():
-            raise ValidationError({"name": f"{self.name!r} is already used by another target."})
+            raise ValidationError({"name": name_taken(self.name, None)})
+
+
+# The rules a target's fields and names must meet. They sit beside the models because both the models'
+# validation (``Target.clean``: the admin's forms) and ``targets.services`` (pages, API, imports, streams)
+# apply them: here, neither has to import the other.
+
+def check_required(fields: dict) -> dict[str, str]:
+    """Field errors for the TOM Toolkit's per-type required fields (0 counts as a value)."""
+    target_type = fields.get("type") or TargetType.SIDEREAL
+    label = "sidereal" if target_type == TargetType.SIDEREAL else "non-sidereal"
+    errors = {}
+    for name in required_fields(target_type, fields.get("scheme") or ""):
+        if fields.get(name) in (None, ""):
+            suffix = f" with scheme {fields.get('scheme')}" if name != "scheme" and fields.get("scheme") else ""
+            errors[name] = f"Required for a {label} target{suffix}."
+    return errors
+
+
+def check_names(name: str, aliases: Iterable[str], target: Target | None = None, user=None) -> dict:
+    """Errors for a name or alias that clashes, in any spelling, with each other or with another target.
+
+    A clash with a target ``user`` may view names it ("already used by target X (as Y)"), with the
+    target's pk in the error's params so a page can link to it; a clash with one they may not view (or
+    with no user: the admin, streams) says only that the name is taken: a refusal must not reveal what
+    the caller may not see. The word "already" stays in both: senders read it as "exists there".
+    """
+    errors: dict = {}
+    seen: dict[str, str] = {}
+    for label, value in [("name", name), *(("aliases", a) for a in aliases)]:
+        key = simplify_name(value)
+        if not key:
+            errors.setdefault(label, "A name cannot be empty (or only spaces, -, _, brackets).")
+            continue
+        if len(value) > 100:
+            errors.setdefault(label, f"{value[:20]!r}... is longer than 100 characters.")
+        if key in seen:
+            errors.setdefault(label, f"{value!r} is the same name as {seen[key]!r} once spaces, case, -, _ and brackets are ignored.")
+        seen[key] = value
+    clashes = TargetName.objects.filter(key__in=seen).select_related("target")
+    if target is not None and target.pk:
+        clashes = clashes.exclude(target=target)
+    clashes = list(clashes)
+    visible = set()
+    if clashes and user is not None:
+        visible = set(Target.objects.visible_to(user).filter(pk__in={c.target_id for c in clashes})
+                      .values_list("pk", flat=True))
+    for clash in clashes:
+        label = "name" if clash.key == simplify_name(name) else "aliases"
+        errors.setdefault(label, name_taken(seen[clash.key], clash if clash.target_id in visible else None))
+    return errors
+
+
+def name_taken(value: str, clash: TargetName | None) -> ValidationError:
+    """The refusal of ``value``: naming the target that holds it only when given (the caller may view it)."""
+    if clash is None:
+        return ValidationError("%(value)s is already used by another target.", code="name_taken",
+                               params={"value": repr(value)})
+    return ValidationError("%(value)s is already used by target %(target)s (as %(existing)s).", code="name_taken",
+                           params={"value": repr(value), "target": repr(clash.target.name),
+                                   "existing": repr(clash.name), "target_pk": clash.target_id,
+                                   "target_name": clash.target.name})
 
 
 def _typed(value: str) -> tuple[float | None, bool | None, datetime | None]:

@@ -21,8 +21,8 @@ from .models import (
     TargetExtra,
     TargetList,
     TargetName,
-    TargetType,
-    required_fields,
+    check_names,
+    check_required,
 )
 from .names import simplify_name
 from .permissions import grant_access, set_group_access
@@ -41,63 +41,6 @@ class TargetInput:
     fields: dict
     aliases: list[str] = field(default_factory=list)
     extras: dict[str, str] = field(default_factory=dict)
-
-
-def check_required(fields: dict) -> dict[str, str]:
-    """Field errors for the TOM Toolkit's per-type required fields (0 counts as a value)."""
-    target_type = fields.get("type") or TargetType.SIDEREAL
-    label = "sidereal" if target_type == TargetType.SIDEREAL else "non-sidereal"
-    errors = {}
-    for name in required_fields(target_type, fields.get("scheme") or ""):
-        if fields.get(name) in (None, ""):
-            suffix = f" with scheme {fields.get('scheme')}" if name != "scheme" and fields.get("scheme") else ""
-            errors[name] = f"Required for a {label} target{suffix}."
-    return errors
-
-
-def check_names(name: str, aliases: Iterable[str], target: Target | None = None, user=None) -> dict:
-    """Errors for a name or alias that clashes, in any spelling, with each other or with another target.
-
-    A clash with a target ``user`` may view names it ("already used by target X (as Y)"), with the
-    target's pk in the error's params so a page can link to it; a clash with one they may not view (or
-    with no user: the admin, streams) says only that the name is taken: a refusal must not reveal what
-    the caller may not see. The word "already" stays in both: senders read it as "exists there".
-    """
-    errors: dict = {}
-    seen: dict[str, str] = {}
-    for label, value in [("name", name), *(("aliases", a) for a in aliases)]:
-        key = simplify_name(value)
-        if not key:
-            errors.setdefault(label, "A name cannot be empty (or only spaces, -, _, brackets).")
-            continue
-        if len(value) > 100:
-            errors.setdefault(label, f"{value[:20]!r}... is longer than 100 characters.")
-        if key in seen:
-            errors.setdefault(label, f"{value!r} is the same name as {seen[key]!r} once spaces, case, -, _ and brackets are ignored.")
-        seen[key] = value
-    clashes = TargetName.objects.filter(key__in=seen).select_related("target")
-    if target is not None and target.pk:
-        clashes = clashes.exclude(target=target)
-    clashes = list(clashes)
-    visible = set()
-    if clashes and user is not None:
-        visible = set(Target.objects.visible_to(user).filter(pk__in={c.target_id for c in clashes})
-                      .values_list("pk", flat=True))
-    for clash in clashes:
-        label = "name" if clash.key == simplify_name(name) else "aliases"
-        errors.setdefault(label, name_taken(seen[clash.key], clash if clash.target_id in visible else None))
-    return errors
-
-
-def name_taken(value: str, clash: TargetName | None) -> ValidationError:
-    """The refusal of ``value``: naming the target that holds it only when given (the caller may view it)."""
-    if clash is None:
-        return ValidationError("%(value)s is already used by another target.", code="name_taken",
-                               params={"value": repr(value)})
-    return ValidationError("%(value)s is already used by target %(target)s (as %(existing)s).", code="name_taken",
-                           params={"value": repr(value), "target": repr(clash.target.name),
-                                   "existing": repr(clash.name), "target_pk": clash.target_id,
-                                   "target_name": clash.target.name})
 
 
 def check_extras(extras: dict) -> str | None:

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -131,15 +132,23 @@ def target_update(request, target):
                   status=400 if form.errors else 200)
 
 
+def _confirm_then_delete(request, obj, kind: str, done: str, after: str, consequences=None):
+    """GET: the page asking to confirm (with what else goes, when ``consequences`` says); POST: the delete, then
+    ``done`` on the page named by ``after``."""
+    if request.method == "POST":
+        obj.delete()
+        messages.success(request, done)
+        return redirect(after)
+    context = {"object": obj, "kind": kind}
+    if consequences is not None:
+        context["consequences"] = consequences()
+    return render(request, "targets/confirm_delete.html", context)
+
+
 @target_view("delete")
 def target_delete(request, target):
-    if request.method == "POST":
-        name = target.name
-        target.delete()
-        messages.success(request, f"Deleted {name}.")
-        return redirect("targets:list")
-    return render(request, "targets/confirm_delete.html", {
-        "object": target, "kind": "target", "consequences": what_goes_with(target, request.user)})
+    return _confirm_then_delete(request, target, "target", f"Deleted {target.name}.", "targets:list",
+                                consequences=lambda: what_goes_with(target, request.user))
 
 
 @target_view()
@@ -290,12 +299,8 @@ def targetlist_update(request, target_list):
 
 @target_list_view("delete")
 def targetlist_delete(request, target_list):
-    if request.method == "POST":
-        name = target_list.name
-        target_list.delete()
-        messages.success(request, f"Deleted the list {name} (its targets are kept).")
-        return redirect("targets:lists")
-    return render(request, "targets/confirm_delete.html", {"object": target_list, "kind": "target list"})
+    return _confirm_then_delete(request, target_list, "target list",
+                                f"Deleted the list {target_list.name} (its targets are kept).", "targets:lists")
 
 
 @target_list_view("change")
@@ -333,8 +338,6 @@ def targetlist_add(request):
 
 
 def _safe_next(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     return url_has_allowed_host_and_scheme(request.POST.get("next"), allowed_hosts={request.get_host()})
 
 

@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "sharing",
     "alertstreams",
     "toolkit_import",  # manage.py import_toolkit
+    "demo",  # manage.py demo (make run): the demo TOM's data
     "tom_targets",  # the TOM Toolkit's names: tom_targets.*_persistentshare permissions, targets_extras tags, imports
 ]
 

@@ -8,7 +8,7 @@ TOM's limits (``processors.bounds``) before ``process_data`` reads it. The uploa
 ``save_datums``: once each, with continuous sharing queued once.
 
 A processor that writes its rows itself (``ReducedDatum.objects.bulk_create``, then
-``continuous_share_data(dp.target, reduced_datums)``, as continuous-sharing.rst shows) works too: those writes
+``continuous_share_data(dp.target, reduced_datums)``, the TOM Toolkit's way) works too: those writes
 are stored through ``save_datums`` with the upload's provenance (``dataproducts.toolkit_writes``), and the call
 queues nothing twice.
 """
@@ -26,7 +26,8 @@ from dataproducts.datums import DatumError, parse_datum
 from dataproducts.models import ReducedDatum
 from dataproducts.processors import DataProcessor as OurDataProcessor
 from dataproducts.processors import run_processor
-from dataproducts.services import ProcessingError, save_datums
+from dataproducts.processors.errors import ProcessingError
+from dataproducts.services import save_datums
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 file it cannot read. Here it is a ``ProcessingError``: the upload is refused with its message, and nothing is kept."""
 from __future__ import annotations
 
-from dataproducts.services import ProcessingError
+from dataproducts.processors.errors import ProcessingError
 
 
 class InvalidFileFormatException(ProcessingError):

@@ -14,8 +14,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from ..services import ProcessingError
 from .bounds import inspect
+from .errors import ProcessingError
 
 
 class DataProcessor:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..services import ProcessingError
 from .compressed import decompressed
+from .errors import ProcessingError
 from .fitsheaders import Hdu, walk_fits
 from .limits import Limits
 from .textshape import scan_text

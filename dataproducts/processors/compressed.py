@@ -17,7 +17,7 @@ import zlib
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
-from ..services import ProcessingError
+from .errors import ProcessingError
 from .limits import Limits, over_limit
 
 CHUNK = 1 << 20

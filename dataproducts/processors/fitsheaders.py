@@ -15,8 +15,8 @@ import zlib
 from dataclasses import dataclass, field
 from math import prod
 
-from ..services import ProcessingError
 from .compressed import CountedStream
+from .errors import ProcessingError
 from .limits import MAX_COLUMNS, Limits, over_limit
 
 BLOCK = 2880

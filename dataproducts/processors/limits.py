@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ..services import ProcessingError
+from .errors import ProcessingError
 
 # A FITS table holds at most 999 columns (TFIELDS); a text table is held to the same. astropy builds an
 # object per column: 100,000 columns of one row (a 1.2 MB CSV) took it 20 s and 270 MB here.

@@ -6,9 +6,9 @@ import math
 import numpy as np
 
 from ..datums import PHOTOMETRY_KEYS, DatumColumns
-from ..services import ProcessingError
 from . import DataProcessor
 from .bounds import inspect
+from .errors import ProcessingError
 from .tables import find_column, float_column, read_table, text_column
 from .times import TIME_NAMES, column_to_mjd, mjd_to_times
 

@@ -3,7 +3,8 @@
 Units go through astropy: wavelengths are stored in the file's own unit with
 its name (``wavelength_units``), flux likewise (``flux_units``). The
 observation date comes from the header (DATE-OBS, MJD-OBS) or, for text, from
-a comment line such as ``# DATE-OBS: 2024-05-01T03:04:05``.
+a comment line such as ``# DATE-OBS: 2024-05-01T03:04:05``; a number there is an MJD or a JD, told apart
+as a photometry time column's are (``times.number_to_mjd``).
 """
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.time import Time
 
-from ..services import ProcessingError
 from . import DataProcessor
 from .bounds import FileShape, inspect, read_as_fits
 from .compressed import decompressed
+from .errors import ProcessingError
 from .fitsheaders import Hdu
 from .limits import Limits, check_spectrum_points
 from .tables import astropy_errors, find_column, float_column, read_table
+from .times import number_to_mjd
 
 WAVELENGTH_NAMES = ("wavelength", "wave", "lambda", "wl", "wavelength_air", "loglam")
 FLUX_NAMES = ("flux", "f_lambda", "flam", "fnu", "counts", "f")
@@ -46,17 +48,22 @@ def _unit_name(text: str | None, default: str) -> str:
 
 
 def _date(value) -> "datetime":  # noqa: F821
+    """A spectrum's observation date: ISO 8601, or a number that is an MJD or a JD."""
     text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = mjd = None
+    else:
+        mjd = number_to_mjd(number)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            number = float(text)
+            if number is not None and mjd is None:
+                raise ValueError(text)
+            moment = Time(mjd, format="mjd", scale="utc") if mjd is not None else Time(text, scale="utc")
         except ValueError:
-            number = None
-        try:
-            moment = Time(number, format="mjd", scale="utc") if number is not None else Time(text, scale="utc")
-        except ValueError:
-            raise ProcessingError(f"observation date {text!r} is not a time (ISO 8601 or MJD).") from None
+            raise ProcessingError(f"observation date {text!r} is not a time (ISO 8601, MJD or JD).") from None
     return moment.to_datetime(timezone=timezone.utc)
 
 

@@ -8,8 +8,8 @@ from typing import Iterator
 import numpy as np
 from astropy.table import Table
 
-from ..services import ProcessingError
 from .bounds import FileShape, read_as_fits
+from .errors import ProcessingError
 from .limits import over_limit
 from .textshape import text_format
 

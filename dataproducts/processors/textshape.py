@@ -21,8 +21,8 @@ from itertools import islice, zip_longest
 
 import numpy as np
 
-from ..services import ProcessingError
 from .compressed import CHUNK, decompressed
+from .errors import ProcessingError
 from .limits import MAX_COLUMNS, Limits, over_limit
 
 HEAD = 64 * 1024

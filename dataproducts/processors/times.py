@@ -5,6 +5,10 @@ built from MJD with numpy, since ``Time.to_datetime`` costs ~0.1 ms a row
 (11 s for 100,000 rows here). Only when the whole column cannot be read is
 it looked at more closely, to say which row is wrong and why: its number
 (data rows, counted from 1; a header line is not a row) and its value.
+
+One rule tells a JD from an MJD, by size (``jd_or_mjd``), for a column (its median) and for one number
+typed by a person or sent by a stream (``number_to_mjd``); then one range of years says whether it is a
+time an observation can have.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from datetime import timezone
 import numpy as np
 from astropy.time import Time
 
-from ..services import ProcessingError
+from .errors import ProcessingError
 
 TIME_NAMES = ("time", "mjd", "jd", "date_obs", "date-obs", "dateobs", "obs_date", "mjd_obs", "mjd-obs", "hjd",
               "bjd", "timestamp", "datetime", "date", "obsdate", "t")
@@ -39,11 +43,26 @@ def mjd_to_datetimes(mjd) -> list:
     return [moment.replace(tzinfo=timezone.utc) for moment in mjd_to_times(mjd).astype(object)]
 
 
+def jd_or_mjd(number: float) -> str | None:
+    """``"jd"`` or ``"mjd"`` for a number that looks like one, told by its size alone; None if it looks like neither.
+
+    Above 2,400,000 it is a JD (as an MJD it would be the year 8430). Between 15,000 (1899) and 100,000 (2132) it
+    is an MJD; smaller numbers are row numbers or phases, larger ones neither.
+    """
+    if number > 2_400_000:
+        return "jd"
+    if 15_000 < number < 100_000:
+        return "mjd"
+    return None
+
+
 def number_to_mjd(number: float) -> float | None:
-    """One number typed by a person as MJD or JD (told apart by size), as MJD; None if it is neither."""
-    if not math.isfinite(number):
+    """One number that is an MJD or a JD (``jd_or_mjd``), as MJD; None if it is neither, or not a time between
+    ``EARLIEST_YEAR`` and ``LATEST_YEAR``. A page's field, a stream's ``date_obs`` and a spectrum's date read it."""
+    fmt = jd_or_mjd(number) if math.isfinite(number) else None
+    if fmt is None:
         return None
-    mjd = number - JD_MINUS_MJD if number > JD_MINUS_MJD + MJD_MIN else number
+    mjd = number - JD_MINUS_MJD if fmt == "jd" else number
     return mjd if MJD_MIN <= mjd <= MJD_MAX else None
 
 
@@ -54,10 +73,8 @@ def _numeric_format(column_name: str, values: np.ndarray) -> str:
     if name in ("jd", "hjd", "bjd") or name.endswith("_jd"):
         return "jd"
     median = float(np.median(values))
-    if median > 2_400_000:
-        return "jd"
-    if 15_000 < median < 100_000:  # MJD 15000 is 1899: earlier "times" are row numbers or phases
-        return "mjd"
+    if fmt := jd_or_mjd(median):
+        return fmt
     raise ProcessingError(f"column {column_name!r}: {median:g} looks like neither MJD nor JD.")
 
 

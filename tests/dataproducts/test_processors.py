@@ -206,3 +206,16 @@ def test_a_long_light_curve_goes_in_whole(target):
     lines = ["mjd,filter,mag,err"] + [f"{m:.5f},{'gri'[i % 3]},{18 + (i % 100) / 100:.2f},0.05" for i, m in enumerate(mjd)]
     result = upload(target, "long.csv", ("\n".join(lines) + "\n").encode())
     assert result.saved.created == n and ReducedDatum.objects.filter(target=target).count() == n
+
+
+@pytest.mark.parametrize("date", ["60400.25", "2460400.75"])
+def test_a_spectrum_dated_by_a_number_reads_it_as_an_mjd_or_a_jd(target, date):
+    text = f"# DATE-OBS: {date}\nwavelength flux\n500 1.0\n501 1.5\n".encode()
+    upload(target, "spec.txt", text, kind="spectroscopy")
+    assert ReducedDatum.objects.get().timestamp == datetime(2024, 3, 31, 6, tzinfo=timezone.utc)
+
+
+def test_a_spectrum_dated_by_a_number_that_is_no_time_is_refused(target):
+    with pytest.raises(ValidationError, match=r"observation date '12' is not a time \(ISO 8601, MJD or JD\)"):
+        upload(target, "spec.txt", b"# DATE-OBS: 12\nwavelength flux\n500 1.0\n501 1.5\n", kind="spectroscopy")
+    assert not ReducedDatum.objects.exists() and not DataProduct.objects.exists()

@@ -1,5 +1,6 @@
-"""``tom_dataproducts.alertstreams.hermes.hermes_alert_handler`` (stream-pub-sub.rst's ``TOPIC_HANDLERS`` value, and
-what a TOM Toolkit user's own handler imports): our Hermes handler, ``alertstreams.hermes.hermes_alert_handler``."""
+"""``tom_dataproducts.alertstreams.hermes.hermes_alert_handler`` (the ``TOPIC_HANDLERS`` value the TOM Toolkit
+documents, and what a TOM Toolkit user's own handler imports): our Hermes handler,
+``alertstreams.hermes.hermes_alert_handler``."""
 from __future__ import annotations
 
 from alertstreams.hermes import hermes_alert_handler

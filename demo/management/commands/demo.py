@@ -14,14 +14,17 @@ command warns about an unconfigured destination or the default TOM_NAME.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from dataproducts.services import upload_data_product
 from targets.models import Scheme, TargetType
 from targets.permissions import grant_access
 from targets.services import TargetInput, create_target, create_target_list
@@ -121,12 +124,6 @@ class Command(BaseCommand):
 
     def _data(self, admin, targets) -> None:
         """A synthetic light curve (with non-detections) and a spectrum, uploaded as files, so the plots show."""
-        import math
-
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        from dataproducts.services import upload_data_product
-
         lines = ["mjd,filter,magnitude,error,limit,telescope"]
         for day in range(-4, 60):
             mjd = 60083.0 + day
