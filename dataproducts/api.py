@@ -12,7 +12,7 @@ import os
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -24,6 +24,7 @@ from tom.apipaging import Id, page
 from tom.gcpause import gc_paused
 
 from .datums import DatumError, fingerprint, parse_datum
+from .files import download_response
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
 from .permissions import data_product_for
 from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
@@ -258,10 +259,7 @@ def list_products(request, target__id: Id | None = None, data_product_type: str 
 @products_router.get("/{int:product_id}/download/", summary="The product's file")
 def download_product(request, product_id: Id):
     product = data_product_for(request.user, product_id)
-    try:
-        return FileResponse(product.data.open("rb"), as_attachment=True, filename=product.filename)
-    except FileNotFoundError:
-        raise Http404 from None
+    return download_response(product.data, product.filename)
 
 
 @products_router.delete("/{int:product_id}/", response={204: None}, summary="Delete a product and its data")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -14,7 +14,7 @@ from tom.pagination import paginate
 from tom.permissions import has_object_perm
 from tom.plotting import script_safe_json
 
-from . import plots, services
+from . import files, plots, services
 from .exports import photometry_rows
 from .forms import PhotometryPointForm, UploadForm
 from .models import DataProduct, Origin, ReducedDatum
@@ -76,11 +76,7 @@ def upload(request, target):
 
 @data_product_view()
 def download(request, product):
-    try:
-        handle = product.data.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    return FileResponse(handle, as_attachment=True, filename=product.filename)
+    return files.download_response(product.data, product.filename)
 
 
 @data_product_view("delete")
