@@ -6,6 +6,7 @@ points ``DJANGO_SETTINGS_MODULE`` at it, as the TOM Toolkit documents.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -341,6 +342,8 @@ def s3_storage(bucket: str) -> dict:
     """
     if not bucket:
         raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs django-storages[s3]: pip install -e '.[s3]'.")
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
         "bucket_name": bucket,
         "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,

@@ -13,7 +13,9 @@ from typing import Iterator
 
 import boto3
 import pytest
+from django.core.files.storage import storages as django_storages
 from moto.server import ThreadedMotoServer
+from storages.backends.s3 import S3Storage
 
 from tests.servers import free_port
 from tom.settings import s3_storage
@@ -38,17 +40,29 @@ class Bucket:
     def read(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
 
+    def empty(self) -> None:
+        for key in self.keys():
+            self.client.delete_object(Bucket=self.name, Key=key)
+
     def public_url(self, key: str) -> str:
         return f"{self.endpoint}/{self.name}/{key}"
 
 
+@dataclass
+class S3Server:
+    endpoint: str
+    client: object  # one boto3 client for the session: each new one costs 0.3-0.6 s (botocore loads its models)
+
+
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[str]:
+def s3_server() -> Iterator[S3Server]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    endpoint = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield S3Server(endpoint, boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
+                                              aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY))
     finally:
         server.stop()
 
@@ -60,26 +74,40 @@ def storage_environment(endpoint: str, bucket: str) -> dict[str, str]:
 
 
 @contextmanager
-def new_bucket(endpoint: str) -> Iterator[Bucket]:
-    """A private bucket of its own, emptied and removed afterwards; the environment to reach it is set meanwhile."""
-    name = f"tom-{uuid.uuid4().hex[:16]}"
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in storage_environment(endpoint, name).items():
+def new_bucket(server: S3Server) -> Iterator[Bucket]:
+    """A private bucket of its own, emptied and removed afterwards."""
+    bucket = Bucket(server.endpoint, f"tom-{uuid.uuid4().hex[:16]}", server.client)
+    server.client.create_bucket(Bucket=bucket.name)
+    try:
+        yield bucket
+    finally:
+        bucket.empty()
+        server.client.delete_bucket(Bucket=bucket.name)
+
+
+@pytest.fixture(scope="session")
+def _session_bucket(s3_server) -> Iterator[tuple[Bucket, S3Storage]]:
+    """One bucket, and one storage on it, for every test that uses ``object_storage`` (emptied before each)."""
+    with new_bucket(s3_server) as bucket, pytest.MonkeyPatch.context() as patch:
+        for key, value in storage_environment(s3_server.endpoint, bucket.name).items():
             patch.setenv(key, value)
-        client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
-        client.create_bucket(Bucket=name)
-        bucket = Bucket(endpoint, name, client)
-        try:
-            yield bucket
-        finally:
-            for key in bucket.keys():
-                client.delete_object(Bucket=name, Key=key)
-            client.delete_bucket(Bucket=name)
+        options = s3_storage(bucket.name)["OPTIONS"]
+        storage = S3Storage(**options, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+        storage.exists("warm-up")  # its boto3 session, made once
+        yield bucket, storage
 
 
 @pytest.fixture
-def object_storage(s3_server, settings, media_root) -> Iterator[Bucket]:
-    """``STORAGES["default"]`` is a new private bucket (media_root stays empty: a test can check nothing lands there)."""
-    with new_bucket(s3_server) as bucket:
-        settings.STORAGES = {**settings.STORAGES, "default": s3_storage(bucket.name)}
-        yield bucket
+def object_storage(_session_bucket, s3_server, settings, media_root, monkeypatch) -> Bucket:
+    """``STORAGES["default"]`` is a private bucket, configured as an operator configures it (the environment of
+    docs/storage.md, read by ``tom.settings.s3_storage``); media_root stays empty, so a test can check that
+    nothing lands there."""
+    bucket, storage = _session_bucket
+    bucket.empty()
+    for key, value in storage_environment(s3_server.endpoint, bucket.name).items():
+        monkeypatch.setenv(key, value)
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage(bucket.name)}
+    # Django made the storage anew for the new setting; the session's instance of that same configuration
+    # is handed out instead (a new one costs a boto3 session per test).
+    django_storages._storages["default"] = storage
+    return bucket

@@ -23,7 +23,7 @@ from dataproducts.orphans import sweep_orphaned_files
 from dataproducts.services import upload_data_product
 from sharing.services import share_target
 from tests.conftest import PHOTOMETRY_CSV
-from tests.dataproducts.conftest import ACCESS_KEY, SECRET_KEY, new_bucket
+from tests.dataproducts.conftest import ACCESS_KEY, SECRET_KEY, new_bucket, storage_environment
 from tests.dataproducts.test_processors import spectrum_image
 from tests.servers import start_our_tom
 
@@ -45,7 +45,10 @@ def second_tom_on_s3(s3_server, tmp_path_factory):
     """A second TOM under gunicorn whose files go to a bucket of its own: STORAGE_BACKEND=s3 and the rest of
     docs/storage.md's environment, nothing else."""
     with new_bucket(s3_server) as bucket:
-        server = start_our_tom(tmp_path_factory.mktemp("s3-second-tom"), "Second TOM", PEER_PASSWORD)
+        with pytest.MonkeyPatch.context() as patch:  # start_our_tom passes on this process's environment
+            for key, value in storage_environment(s3_server.endpoint, bucket.name).items():
+                patch.setenv(key, value)
+            server = start_our_tom(tmp_path_factory.mktemp("s3-second-tom"), "Second TOM", PEER_PASSWORD)
         try:
             yield server, bucket
         finally:
