@@ -90,6 +90,10 @@ def open_stream(field_file: FieldFile) -> tuple[IO[bytes], int | None]:
     return handle, handle.size
 
 
+class StreamedFile(FileResponse):
+    block_size = CHUNK  # FileResponse reads 4 KiB at a time: 256 reads per MiB, from disk or an S3 body
+
+
 def download_response(field_file: FieldFile, filename: str) -> FileResponse:
     """The file as an attachment, streamed from storage; 404 when storage no longer holds it.
 
@@ -99,7 +103,7 @@ def download_response(field_file: FieldFile, filename: str) -> FileResponse:
         stream, size = open_stream(field_file)
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
-    response = FileResponse(stream, as_attachment=True, filename=filename)
+    response = StreamedFile(stream, as_attachment=True, filename=filename)
     if size is not None and "Content-Length" not in response:
         response["Content-Length"] = str(size)
     return response
