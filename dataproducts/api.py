@@ -24,7 +24,7 @@ from tom.apipaging import Id, page
 from tom.gcpause import gc_paused
 
 from .datums import DatumError, fingerprint, parse_datum
-from .files import download_response
+from .files import StorageUnavailable, download_response
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
 from .permissions import data_product_for
 from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
@@ -235,10 +235,13 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
             "Not a valid data_product_type. Valid data_product_types are: " + ", ".join(data_product_types()) + "."]})
     owner = _writable_target(request, target)
     file.name = os.path.basename(file.name or "upload")
-    result = upload_data_product(owner, file, data_product_type, user=request.user, product_id=product_id,
-                                 extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request),
-                                 claimed_tom_id=_sender_tom_id(request),
-                                 default_source=_sender_tom(request) or request.user.get_username())
+    try:
+        result = upload_data_product(owner, file, data_product_type, user=request.user, product_id=product_id,
+                                     extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request),
+                                     claimed_tom_id=_sender_tom_id(request),
+                                     default_source=_sender_tom(request) or request.user.get_username())
+    except StorageUnavailable as exc:
+        raise HttpError(503, str(exc)) from None
     if result.already_uploaded:
         return Status(200, {**product_json(request, result.data_product), "already_exists": True,
                      "message": "Data product already exists. Skipping upload."})
@@ -259,7 +262,10 @@ def list_products(request, target__id: Id | None = None, data_product_type: str 
 @products_router.get("/{int:product_id}/download/", summary="The product's file")
 def download_product(request, product_id: Id):
     product = data_product_for(request.user, product_id)
-    return download_response(product.data, product.filename)
+    try:
+        return download_response(product.data, product.filename)
+    except StorageUnavailable as exc:
+        raise HttpError(503, str(exc)) from None
 
 
 @products_router.delete("/{int:product_id}/", response={204: None}, summary="Delete a product and its data")

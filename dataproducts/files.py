@@ -5,10 +5,12 @@ In an object store (S3) there is no path: astropy and the bounds checks want one
 and seek), so :func:`local_copy` downloads the object once into a private temporary directory, under
 the file's own name (the readers tell CSV, ECSV and FITS apart by it), and removes it afterwards. A
 download is streamed from the store in pieces (:func:`download_response`) behind the caller's
-permission check: no bucket URL is ever handed out.
+permission check: no bucket URL is ever handed out. A store that does not answer (or refuses) is a
+:class:`StorageUnavailable`, which the pages and the API answer with a 503 in words.
 """
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
 import shutil
@@ -19,7 +21,33 @@ from typing import IO, Iterator
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # without the s3 extra the files are on disk
+    STORE_ERRORS: tuple[type[Exception], ...] = ()
+else:
+    STORE_ERRORS = (BotoCoreError, ClientError)
+
 CHUNK = 1 << 20
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(Exception):
+    """The file store did not do what was asked (unreachable, refused, failed): retrying later may help."""
+
+
+@contextmanager
+def store_errors(doing: str) -> Iterator[None]:
+    """The storage backend's own errors as :class:`StorageUnavailable`, logged with what was being done.
+
+    The message for people names no bucket, address or key; the log line has the backend's own words
+    (boto3's name the operation and the address, never the credentials).
+    """
+    try:
+        yield
+    except STORE_ERRORS as exc:
+        logger.warning("File store failed %s: %s: %s", doing, type(exc).__name__, exc)
+        raise StorageUnavailable(f"The file store did not answer while {doing}; try again later.") from None
 
 
 def local_path(field_file: FieldFile) -> str | None:
@@ -39,7 +67,8 @@ def local_copy(field_file: FieldFile) -> Iterator[str]:
         return
     with tempfile.TemporaryDirectory(prefix="tom-product-") as directory:  # mode 700: this TOM's user only
         path = os.path.join(directory, posixpath.basename(field_file.name))
-        with field_file.storage.open(field_file.name, "rb") as source, open(path, "xb") as copy:
+        with store_errors("reading the file"), field_file.storage.open(field_file.name, "rb") as source, \
+                open(path, "xb") as copy:
             shutil.copyfileobj(source, copy, CHUNK)
         yield path
 
@@ -81,13 +110,14 @@ def open_stream(field_file: FieldFile) -> tuple[IO[bytes], int | None]:
     django-storages' ``S3File`` downloads the whole object on its first read (to memory, or to disk past
     ``max_memory_size``) before handing out a byte; its boto3 object's body streams instead.
     """
-    handle = field_file.storage.open(field_file.name, "rb")
-    s3_object = getattr(handle, "obj", None)  # an S3File: its boto3 Object, already checked to exist
-    if s3_object is not None:
-        handle.close()
-        response = s3_object.get()
-        return response["Body"], response["ContentLength"]
-    return handle, handle.size
+    with store_errors("reading the file"):
+        handle = field_file.storage.open(field_file.name, "rb")
+        s3_object = getattr(handle, "obj", None)  # an S3File: its boto3 Object, already checked to exist
+        if s3_object is not None:
+            handle.close()
+            response = s3_object.get()
+            return response["Body"], response["ContentLength"]
+        return handle, handle.size
 
 
 class StreamedFile(FileResponse):
@@ -95,7 +125,8 @@ class StreamedFile(FileResponse):
 
 
 def download_response(field_file: FieldFile, filename: str) -> FileResponse:
-    """The file as an attachment, streamed from storage; 404 when storage no longer holds it.
+    """The file as an attachment, streamed from storage; 404 when storage no longer holds it, and
+    :class:`StorageUnavailable` when the store does not answer.
 
     Callers check the permission first (``data_product_for``, ``data_product_view``).
     """

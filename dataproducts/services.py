@@ -27,7 +27,7 @@ from django.utils import timezone as dj_timezone
 from targets.models import Target
 from tom.gcpause import gc_paused
 
-from . import provenance
+from . import files, provenance
 from .datums import DatumColumns, DatumError, fingerprints, iso_times
 from .models import DataProduct, Ingest, Origin, ReducedDatum, data_product_types
 from .signals import datums_created
@@ -307,7 +307,8 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                           uploaded_by=user if user and user.is_authenticated else None)
     try:
         with transaction.atomic():
-            product.data.save(upload.name, upload, save=False)
+            with files.store_errors("storing the file"):
+                product.data.save(upload.name, upload, save=False)
             product.save()
             written = provenance.Provenance(origin, user if user and user.is_authenticated else None,
                                             received_from, claimed_tom_id, default_source=default_source)
@@ -324,7 +325,10 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                 saved = SaveResult.combined([*written.results, saved])
     except BaseException:
         if product.data.name:
-            product.data.storage.delete(product.data.name)
+            try:
+                product.data.storage.delete(product.data.name)
+            except files.STORE_ERRORS:  # the store went away meanwhile: sweep_orphaned_files removes it later
+                files.logger.warning("Could not delete %s after a failed upload", product.data.name)
         raise
     return UploadResult(product, saved)
 

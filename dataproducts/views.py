@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from targets.permissions import may_share, target_view
+from tom.errors import error_response
 from tom.pagination import paginate
 from tom.permissions import has_object_perm
 from tom.plotting import script_safe_json
@@ -53,6 +54,9 @@ def upload(request, target):
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
+        except files.StorageUnavailable as exc:
+            form.add_error(None, str(exc))
+            status = 503
         else:
             status = 200
             name = result.data_product.filename
@@ -76,7 +80,10 @@ def upload(request, target):
 
 @data_product_view()
 def download(request, product):
-    return files.download_response(product.data, product.filename)
+    try:
+        return files.download_response(product.data, product.filename)
+    except files.StorageUnavailable as exc:
+        return error_response(request, str(exc), 503)
 
 
 @data_product_view("delete")

@@ -25,7 +25,8 @@ from sharing.services import share_target
 from tests.conftest import PHOTOMETRY_CSV
 from tests.dataproducts.conftest import ACCESS_KEY, SECRET_KEY, new_bucket, storage_environment
 from tests.dataproducts.test_processors import spectrum_image
-from tests.servers import start_our_tom
+from tests.servers import free_port, start_our_tom
+from tom.settings import s3_storage
 
 HTMX = {"HX-Request": "true"}
 PEER_PASSWORD = "s3-second-tom-pw-1"
@@ -140,3 +141,30 @@ def test_the_orphan_sweep_lists_and_deletes_through_the_store(object_storage, da
     assert sweep_orphaned_files(timedelta(0), dry_run=True) == ["sn-2024abc/killed-upload.csv"]
     call_command("sweep_orphaned_files", "--older-than", "0", stdout=io.StringIO())
     assert object_storage.keys() == [data_product.data.name]
+
+
+def test_a_store_that_does_not_answer_is_a_503_in_words(object_storage, data_product, client_for, target, users,
+                                                        settings, monkeypatch, caplog, second_tom_on_s3):
+    """Nothing is kept, nothing is a 500, and neither the answer nor the log shows the credentials."""
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's retries would only make the test slower
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage(object_storage.name)}
+    editor, viewer = client_for("editor"), client_for("viewer")
+    words = "The file store did not answer while"
+    answers = [upload_page(editor, target, "lc2.csv", PHOTOMETRY_CSV.encode() + b"60402.1,g,18.7,0.05,,LCO\n",
+                           "photometry"),
+               editor.post("/api/dataproducts/", {"file": SimpleUploadedFile("lc2.csv", b"mjd,mag\n60400,18\n"),
+                                                  "target": str(target.pk), "data_product_type": "photometry"}),
+               viewer.get(reverse("dataproducts:download", args=[data_product.pk])),
+               viewer.get(f"/api/dataproducts/{data_product.pk}/download/")]
+    for response in answers:
+        assert response.status_code == 503 and words in response.content.decode()
+    assert answers[1].json()["detail"].startswith(words) and answers[3].json()["detail"].startswith(words)
+    assert DataProduct.objects.get() == data_product and ReducedDatum.objects.count() == 3
+    second, _ = second_tom_on_s3
+    settings.DATA_SHARING = {"second": {"BASE_URL": second.url, "USERNAME": "peer", "PASSWORD": PEER_PASSWORD}}
+    outcome = share_target(users["editor"], target, "second", product_ids=[data_product.pk])
+    assert outcome.record.outcome == "failed" and not outcome.permanent
+    assert outcome.record.message == f"lightcurve.csv: {words} reading the file; try again later."
+    shown = "".join(r.content.decode() for r in answers) + caplog.text
+    assert ACCESS_KEY not in shown and SECRET_KEY not in shown
