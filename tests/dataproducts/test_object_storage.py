@@ -1,4 +1,4 @@
-"""Data product files in an S3-compatible object store (moto's server on loopback, tests/dataproducts/conftest.py).
+"""Data product files in an S3-compatible object store (moto's server on loopback, tests/object_storage.py).
 
 Upload through the page → processed → downloaded through the page and the API, behind the permission check →
 shared to a second TOM of ours (under gunicorn, its own bucket, configured by the environment alone) → deleted.
@@ -23,7 +23,7 @@ from dataproducts.orphans import sweep_orphaned_files
 from dataproducts.services import upload_data_product
 from sharing.services import share_target
 from tests.conftest import PHOTOMETRY_CSV
-from tests.dataproducts.conftest import ACCESS_KEY, SECRET_KEY, new_bucket, storage_environment
+from tests.object_storage import ACCESS_KEY, SECRET_KEY, new_bucket, storage_environment
 from tests.dataproducts.test_processors import spectrum_image
 from tests.servers import free_port, start_our_tom
 from tom.settings import s3_storage

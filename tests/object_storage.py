@@ -1,4 +1,5 @@
-"""An S3-compatible object store on loopback (moto's server), and this TOM's files in a fresh bucket of it.
+"""Fixtures (a pytest plugin, tests/conftest.py): an S3-compatible object store on loopback (moto's server), and
+this TOM's files in a bucket of it.
 
 The bucket is configured as an operator configures it: the environment variables of docs/storage.md,
 read by ``tom.settings.s3_storage``. moto keeps objects in memory and enforces object ACLs for anonymous
