@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import requests
 from astropy.table import Table
+from botocore.response import StreamingBody
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -79,6 +80,8 @@ def test_a_product_file_goes_through_the_object_store_from_upload_to_deletion(
         assert response.status_code == 200 and response.streaming
         assert b"".join(response.streaming_content) == content
         assert response["Content-Length"] == str(len(content))
+        # Read from the object's body as it arrives: django-storages' S3File would first fetch it whole.
+        assert isinstance(response.file_to_stream, StreamingBody)
         assert f'filename="{product.filename}"' in response["Content-Disposition"]
         api = viewer.get(f"/api/dataproducts/{product.pk}/download/")
         assert api.status_code == 200 and b"".join(api.streaming_content) == content
