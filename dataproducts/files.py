@@ -50,6 +50,16 @@ def store_errors(doing: str) -> Iterator[None]:
         raise StorageUnavailable(f"The file store did not answer while {doing}; try again later.") from None
 
 
+def delete_file(storage, name: str) -> None:
+    """Delete a file whose row is gone or was never kept; a store that does not answer leaves it to
+    ``manage.py sweep_orphaned_files`` (logged), rather than failing what already happened."""
+    try:
+        storage.delete(name)
+    except STORE_ERRORS as exc:
+        logger.warning("File store failed deleting %s (sweep_orphaned_files will): %s: %s", name,
+                       type(exc).__name__, exc)
+
+
 def local_path(field_file: FieldFile) -> str | None:
     """The file's path on this machine, or None when its storage has none (an object store)."""
     try:

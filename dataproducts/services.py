@@ -325,10 +325,7 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                 saved = SaveResult.combined([*written.results, saved])
     except BaseException:
         if product.data.name:
-            try:
-                product.data.storage.delete(product.data.name)
-            except files.STORE_ERRORS:  # the store went away meanwhile: sweep_orphaned_files removes it later
-                files.logger.warning("Could not delete %s after a failed upload", product.data.name)
+            files.delete_file(product.data.storage, product.data.name)
         raise
     return UploadResult(product, saved)
 
@@ -357,4 +354,4 @@ def delete_data_product(product: DataProduct) -> None:
     name, storage = product.data.name, product.data.storage
     with transaction.atomic():
         product.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: files.delete_file(storage, name))

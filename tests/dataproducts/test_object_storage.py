@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from dataproducts.files import download_response
 from dataproducts.models import DataProduct, ReducedDatum
 from dataproducts.orphans import sweep_orphaned_files
 from dataproducts.services import upload_data_product
@@ -80,14 +81,16 @@ def test_a_product_file_goes_through_the_object_store_from_upload_to_deletion(
         assert response.status_code == 200 and response.streaming
         assert b"".join(response.streaming_content) == content
         assert response["Content-Length"] == str(len(content))
-        # Read from the object's body as it arrives: django-storages' S3File would first fetch it whole.
-        assert isinstance(response.file_to_stream, StreamingBody)
         assert f'filename="{product.filename}"' in response["Content-Disposition"]
         api = viewer.get(f"/api/dataproducts/{product.pk}/download/")
         assert api.status_code == 200 and b"".join(api.streaming_content) == content
         assert client_for("outsider").get(reverse("dataproducts:download", args=[product.pk])).status_code == 404
         assert client_for("outsider").get(f"/api/dataproducts/{product.pk}/download/").status_code == 404
         assert requests.get(object_storage.public_url(product.data.name), timeout=10).status_code == 403
+    # Read from the object's body as it arrives: django-storages' S3File would first fetch it whole.
+    streamed = download_response(spectra.data, spectra.filename)
+    assert isinstance(streamed.file_to_stream, StreamingBody)
+    streamed.close()
     page = viewer.get(target.get_absolute_url()).content.decode() + \
         viewer.get(reverse("dataproducts:products", args=[target.pk])).content.decode() + \
         viewer.get("/api/dataproducts/").content.decode()
@@ -147,7 +150,8 @@ def test_the_orphan_sweep_lists_and_deletes_through_the_store(object_storage, da
 
 
 def test_a_store_that_does_not_answer_is_a_503_in_words(object_storage, data_product, client_for, target, users,
-                                                        settings, monkeypatch, caplog, second_tom_on_s3):
+                                                        settings, monkeypatch, caplog, second_tom_on_s3,
+                                                        django_capture_on_commit_callbacks):
     """Nothing is kept, nothing is a 500, and neither the answer nor the log shows the credentials."""
     monkeypatch.setenv("AWS_S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's retries would only make the test slower
@@ -169,5 +173,9 @@ def test_a_store_that_does_not_answer_is_a_503_in_words(object_storage, data_pro
     outcome = share_target(users["editor"], target, "second", product_ids=[data_product.pk])
     assert outcome.record.outcome == "failed" and not outcome.permanent
     assert outcome.record.message == f"lightcurve.csv: {words} reading the file; try again later."
+    with django_capture_on_commit_callbacks(execute=True):  # deleted here; the object is left to the sweep
+        deleted = editor.post(reverse("dataproducts:delete", args=[data_product.pk]), headers=HTMX)
+    assert deleted.status_code == 200 and not DataProduct.objects.exists()
+    assert object_storage.keys() == [data_product.data.name] and "sweep_orphaned_files will" in caplog.text
     shown = "".join(r.content.decode() for r in answers) + caplog.text
     assert ACCESS_KEY not in shown and SECRET_KEY not in shown
