@@ -89,10 +89,11 @@ def new_bucket(server: S3Server) -> Iterator[Bucket]:
 @pytest.fixture(scope="session")
 def _session_bucket(s3_server) -> Iterator[tuple[Bucket, S3Storage]]:
     """One bucket, and one storage on it, for every test that uses ``object_storage`` (emptied before each)."""
-    with new_bucket(s3_server) as bucket, pytest.MonkeyPatch.context() as patch:
-        for key, value in storage_environment(s3_server.endpoint, bucket.name).items():
-            patch.setenv(key, value)
-        options = s3_storage(bucket.name)["OPTIONS"]
+    with new_bucket(s3_server) as bucket:
+        with pytest.MonkeyPatch.context() as patch:  # only while reading it: servers started later inherit os.environ
+            for key, value in storage_environment(s3_server.endpoint, bucket.name).items():
+                patch.setenv(key, value)
+            options = s3_storage(bucket.name)["OPTIONS"]
         storage = S3Storage(**options, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
         storage.exists("warm-up")  # its boto3 session, made once
         yield bucket, storage
