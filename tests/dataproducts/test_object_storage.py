@@ -90,7 +90,7 @@ def test_a_product_file_goes_through_the_object_store_from_upload_to_deletion(
     # Read from the object's body as it arrives: django-storages' S3File would first fetch it whole.
     streamed = download_response(spectra.data, spectra.filename)
     assert isinstance(streamed.file_to_stream, StreamingBody)
-    streamed.close()
+    streamed.file_to_stream.close()  # not streamed.close(): request_finished would close the database connection
     page = viewer.get(target.get_absolute_url()).content.decode() + \
         viewer.get(reverse("dataproducts:products", args=[target.pk])).content.decode() + \
         viewer.get("/api/dataproducts/").content.decode()
