@@ -12,7 +12,7 @@ import os
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
@@ -25,6 +25,7 @@ from tom.apipaging import Id, page
 from tom.gcpause import gc_paused
 
 from .datums import DatumError, fingerprint, parse_datum
+from .files import StorageUnavailable, download_response
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
 from .permissions import data_product_for
 from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
@@ -233,10 +234,13 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
             "Not a valid data_product_type. Valid data_product_types are: " + ", ".join(data_product_types()) + "."]})
     owner = _writable_target(request, target)
     file.name = os.path.basename(file.name or "upload")
-    result = upload_data_product(owner, file, data_product_type, user=request.user, product_id=product_id,
-                                 extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request),
-                                 claimed_tom_id=_sender_tom_id(request),
-                                 default_source=_sender_tom(request) or request.user.get_username())
+    try:
+        result = upload_data_product(owner, file, data_product_type, user=request.user, product_id=product_id,
+                                     extra_data=extra_data, origin=Origin.API, received_from=_sender_tom(request),
+                                     claimed_tom_id=_sender_tom_id(request),
+                                     default_source=_sender_tom(request) or request.user.get_username())
+    except StorageUnavailable as exc:
+        raise HttpError(503, str(exc)) from None
     if result.already_uploaded:
         return Status(200, {**product_json(request, result.data_product), "already_exists": True,
                      "message": "Data product already exists. Skipping upload."})
@@ -258,9 +262,9 @@ def list_products(request, target__id: Id | None = None, data_product_type: str 
 def download_product(request, product_id: Id):
     product = data_product_for(request.user, product_id)
     try:
-        return FileResponse(product.data.open("rb"), as_attachment=True, filename=product.filename)
-    except FileNotFoundError:
-        raise Http404 from None
+        return download_response(product.data, product.filename)
+    except StorageUnavailable as exc:
+        raise HttpError(503, str(exc)) from None
 
 
 @products_router.delete("/{int:product_id}/", response={204: None}, summary="Delete a product and its data")

@@ -27,7 +27,7 @@ from django.utils import timezone as dj_timezone
 from targets.models import Target
 from tom.gcpause import gc_paused
 
-from . import provenance
+from . import files, provenance
 from .datums import DatumColumns, DatumError, fingerprints, iso_times
 from .models import DataProduct, Ingest, Origin, ReducedDatum, data_product_types
 from .processors import run_processor
@@ -303,7 +303,8 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                           uploaded_by=user if user and user.is_authenticated else None)
     try:
         with transaction.atomic():
-            product.data.save(upload.name, upload, save=False)
+            with files.store_errors("storing the file"):
+                product.data.save(upload.name, upload, save=False)
             product.save()
             written = provenance.Provenance(origin, user if user and user.is_authenticated else None,
                                             received_from, claimed_tom_id, default_source=default_source)
@@ -320,7 +321,7 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                 saved = SaveResult.combined([*written.results, saved])
     except BaseException:
         if product.data.name:
-            product.data.storage.delete(product.data.name)
+            files.delete_file(product.data.storage, product.data.name)
         raise
     return UploadResult(product, saved)
 
@@ -349,4 +350,4 @@ def delete_data_product(product: DataProduct) -> None:
     name, storage = product.data.name, product.data.storage
     with transaction.atomic():
         product.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: files.delete_file(storage, name))

@@ -4,17 +4,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from targets.permissions import may_share, target_view
+from tom.errors import error_response
 from tom.pagination import paginate
 from tom.permissions import has_object_perm
 from tom.plotting import script_safe_json
 
-from . import plots, services
+from . import files, plots, services
 from .exports import photometry_rows
 from .forms import PhotometryPointForm, UploadForm
 from .models import DataProduct, Origin, ReducedDatum
@@ -59,6 +60,9 @@ def upload(request, target):
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
+        except files.StorageUnavailable as exc:
+            form.add_error(None, str(exc))
+            status = 503
         else:
             status = 200
             name = result.data_product.filename
@@ -83,10 +87,9 @@ def upload(request, target):
 @data_product_view()
 def download(request, product):
     try:
-        handle = product.data.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    return FileResponse(handle, as_attachment=True, filename=product.filename)
+        return files.download_response(product.data, product.filename)
+    except files.StorageUnavailable as exc:
+        return error_response(request, str(exc), 503)
 
 
 @data_product_view("delete")

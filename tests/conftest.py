@@ -16,7 +16,7 @@ from guardian.shortcuts import assign_perm
 
 from targets.services import TargetInput, create_target, create_target_list
 
-pytest_plugins = ["tests.kafka.fixtures", "tests.e2e.fixtures"]
+pytest_plugins = ["tests.kafka.fixtures", "tests.e2e.fixtures", "tests.object_storage"]
 
 ROLES = ("anonymous", "outsider", "viewer", "editor", "superuser")
 

@@ -6,6 +6,7 @@ points ``DJANGO_SETTINGS_MODULE`` at it, as the TOM Toolkit documents.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -327,6 +328,40 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+def s3_storage(bucket: str) -> dict:
+    """``STORAGES["default"]`` for an S3-compatible object store (docs/storage.md), so that web and worker
+    processes on different machines see the same files.
+
+    The bucket stays private: objects are written without an ACL (the bucket's own policy applies) and
+    every download goes through the TOM's permission check, which streams the object (no bucket URL, no
+    presigned redirect, so ``url()`` is never used). Files are never overwritten: two uploads of the same
+    name for one target get two objects. Credentials are not settings: boto3 reads ``AWS_ACCESS_KEY_ID``
+    and ``AWS_SECRET_ACCESS_KEY`` from the environment itself (or a profile, or the machine's role), so
+    they never sit in ``settings`` where a debug page or a dump of them could show them.
+    """
+    if not bucket:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs django-storages[s3]: pip install -e '.[s3]'.")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "location": os.environ.get("AWS_LOCATION", "").strip("/"),
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_auth": True,  # were a URL ever made, it would be a signed one, never a public one
+        # A file read whole (sharing it, a processor's local copy) spools to disk past this, as uploads do.
+        "max_memory_size": 10 * 1024 * 1024,
+    }}
+
+
+# Data product files: this machine's disk under MEDIA_ROOT (the default), or an S3-compatible store.
+STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "filesystem", ("filesystem", "s3"))
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = s3_storage(os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip())
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

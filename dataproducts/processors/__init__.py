@@ -7,13 +7,16 @@ column it could not read. Types without a processor (plain FITS files,
 images) are kept as files only.
 
 No processor reads a file before ``bounds.inspect`` has checked what it declares against this TOM's
-limits: ours call it themselves (they use what it learns), any other one gets it called first.
+limits: ours call it themselves (they use what it learns), any other one gets it called first. Both
+read ``data_product.data.path``: in an object store that is a local copy made for the run
+(``files.readable_path``), the one file the checks and the reader both see.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from ..files import readable_path
 from .bounds import inspect
 from .errors import ProcessingError
 
@@ -40,9 +43,10 @@ def run_processor(data_product):
     processor = processor_for(data_product.data_product_type)
     if type(processor) is DataProcessor:
         return []  # kept as a file only: nothing reads it
-    if not getattr(processor, "inspects_file", False):
-        inspect(data_product.data.path)
-    return processor.process(data_product)
+    with readable_path(data_product) as path:
+        if not getattr(processor, "inspects_file", False):
+            inspect(path)
+        return processor.process(data_product)
 
 
 __all__ = ["DataProcessor", "ProcessingError", "processor_for", "run_processor"]

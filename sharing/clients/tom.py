@@ -18,6 +18,7 @@ import orjson
 from django.conf import settings
 from django.utils.translation import ngettext
 
+from dataproducts.files import StorageUnavailable, store_errors
 from tom.identity import tom_id
 
 from ..destinations import TomDestination
@@ -115,7 +116,12 @@ class TomClient:
 
     def send_product(self, remote_id: int, product) -> str:
         """Upload one data product file (multipart, no observation_record); created, existing or failed."""
-        with product.data.open("rb") as handle:
+        try:
+            with store_errors("reading the file"):
+                handle = product.data.open("rb")
+        except StorageUnavailable as exc:
+            raise SharingError(f"{product.filename}: {exc}") from None  # not permanent: a later try may work
+        with handle:
             response = self._call("POST", "api/dataproducts/", data={
                 "target": str(remote_id), "data_product_type": product.data_product_type,
                 "product_id": product.product_id or ""}, files={"file": (product.filename, handle)})

@@ -163,6 +163,14 @@ def test_whoever_could_view_or_change_a_target_there_can_here_and_nobody_else(to
         "alice", "bob", "carol", "dave", "eve", "frank"]
 
 
+def test_the_files_are_written_through_the_storage_into_an_object_store(toolkit, db, media_root, object_storage):
+    run_import(toolkit)
+    products = list(DataProduct.objects.all())
+    assert products and object_storage.keys() == sorted(p.data.name for p in products)
+    assert all(hashlib.sha256(object_storage.read(p.data.name)).hexdigest() == p.sha256 for p in products)
+    assert snapshot(media_root)["files"] == []
+
+
 def test_a_second_run_changes_nothing(toolkit, db, media_root):
     run_import(toolkit)
     before = snapshot(media_root)
