@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from targets.management.commands.demo import ACCOUNTS
+from demo.management.commands.demo import ACCOUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
 
