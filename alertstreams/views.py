@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from tom.permissions import global_perm
+from core.permissions import global_perm
 
 from .models import DeadLetter
 

@@ -17,15 +17,16 @@ from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from core.ids import Id
+from core.permissions import api_rule
 from targets.models import Target
-from targets.permissions import target_for
 from tom.api_json import FORM_CONTENT_TYPES, NotJson, loads_request
-from tom.apipaging import Id, page
+from tom.apipaging import page
 from tom.gcpause import gc_paused
 
 from .datums import DatumError, fingerprint, parse_datum
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
-from .permissions import data_product_for
+from .permissions import data_product_for, datum_for
 from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
 
 datums_router = Router(tags=["reduceddatums"])
@@ -129,6 +130,7 @@ def _now() -> str:
 @datums_router.post("/", response={200: dict, 201: dict}, openapi_extra={
     "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
     summary="One datum, as TOM Toolkit senders post it")
+@api_rule(kind="target", action="change", field="target")
 def create_datum(request):
     body = _body(request)
     target = _writable_target(request, body.get("target"))
@@ -151,6 +153,7 @@ BULK_SCHEMA = {
 
 @datums_router.post("/bulk/", summary="Many datums for one target in one request (our senders use this)",
                     openapi_extra={"requestBody": {"content": {"application/json": {"schema": BULK_SCHEMA}}}})
+@api_rule(kind="target", action="change", field="target")
 def create_datums(request):
     """Each datum is reported as created, existing or rejected (with the reason); the good ones are
     stored in one transaction. The body is read directly (not through a schema): at 10,000 datums,
@@ -188,6 +191,7 @@ def _create_datums(request):
 
 
 @datums_router.get("/", summary="Reduced data the caller may view, newest first")
+@api_rule(login=True)
 def list_datums(request, target__id: Id | None = None, target: Id | None = None, data_type: str = "",
                 source_name: str = "", data_product__id: Id | None = None):
     qs = ReducedDatum.objects.visible_to(request.user)
@@ -204,11 +208,8 @@ def list_datums(request, target__id: Id | None = None, target: Id | None = None,
 
 
 @datums_router.delete("/{int:datum_id}/", response={204: None}, summary="Delete one datum")
-def delete_datum(request, datum_id: Id):
-    datum = ReducedDatum.objects.visible_to(request.user).filter(pk=datum_id).select_related("target").first()
-    if datum is None:
-        raise Http404
-    target_for(request.user, datum.target_id, "change")
+@api_rule(kind="reduceddatum", action="delete", fetch=datum_for, param="datum_id")
+def delete_datum(request, datum: ReducedDatum):
     datum.delete()
     return Status(204, None)
 
@@ -224,6 +225,7 @@ def product_json(request, product: DataProduct) -> dict:
 
 
 @products_router.post("/", response={200: dict, 201: dict}, summary="Upload a data product file (multipart)")
+@api_rule(kind="target", action="change", field="target")
 def upload_product(request, file: File[UploadedFile] = None, target: Form[str] = "",
                    data_product_type: Form[str] = "", product_id: Form[str] = "", extra_data: Form[str] = ""):
     if file is None:
@@ -246,6 +248,7 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
 
 
 @products_router.get("/", summary="Data products the caller may view")
+@api_rule(login=True)
 def list_products(request, target__id: Id | None = None, data_product_type: str = ""):
     qs = DataProduct.objects.visible_to(request.user)
     if target__id is not None:
@@ -256,8 +259,8 @@ def list_products(request, target__id: Id | None = None, data_product_type: str 
 
 
 @products_router.get("/{int:product_id}/download/", summary="The product's file")
-def download_product(request, product_id: Id):
-    product = data_product_for(request.user, product_id)
+@api_rule(kind="dataproduct", fetch=data_product_for, param="product_id")
+def download_product(request, product: DataProduct):
     try:
         return FileResponse(product.data.open("rb"), as_attachment=True, filename=product.filename)
     except FileNotFoundError:
@@ -265,6 +268,7 @@ def download_product(request, product_id: Id):
 
 
 @products_router.delete("/{int:product_id}/", response={204: None}, summary="Delete a product and its data")
-def delete_product(request, product_id: Id):
-    delete_data_product(data_product_for(request.user, product_id, "delete"))
+@api_rule(kind="dataproduct", action="delete", fetch=data_product_for, param="product_id")
+def delete_product(request, product: DataProduct):
+    delete_data_product(product)
     return Status(204, None)

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.permissions import has_object_perm
 from targets.permissions import may_share, target_view
 from tom.pagination import paginate
-from tom.permissions import has_object_perm
 from tom.plotting import script_safe_json
 
 from . import plots, services

@@ -6,7 +6,7 @@ from typing import Any, Optional
 from ninja import Schema
 from pydantic import ConfigDict
 
-from tom.apipaging import Id
+from core.ids import Id
 
 from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target
 

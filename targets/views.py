@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tom.ids import parse_ids
+from core.ids import parse_ids
+from core.permissions import global_perm, has_object_perm, login
 from tom.pagination import paginate
-from tom.permissions import global_perm, has_object_perm, login
 
 from . import services
 from .coordinates import galactic, sexagesimal

@@ -1,6 +1,6 @@
 """Every URL of the site × every role, generated from the URL configuration.
 
-Each view declares its rule with a decorator from ``tom.permissions`` (which
+Each view declares its rule with a decorator from ``core.permissions`` (which
 sets ``view.access``); this test reads that rule from every URL pattern, so a
 URL added later is covered automatically, and a URL without a declared rule
 fails here.
@@ -39,7 +39,7 @@ def site_urls():
 
 def test_every_url_declares_its_access_rule():
     missing = [name for name, p in site_urls() if not hasattr(p.callback, "access")]
-    assert not missing, f"views without a tom.permissions decorator: {missing}"
+    assert not missing, f"views without a core.permissions decorator: {missing}"
 
 
 def expected_status(access, role: str) -> set[int]:

@@ -18,6 +18,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from core.permissions import api_rule
+
 from .api_json import NotJson, loads_request
 from .auth import API_AUTH
 from .identity import tom_id
@@ -117,6 +119,7 @@ def crashed(request, exc):
 
 
 @api.get("/", auth=None, summary="What this TOM is and what its API can do", tags=["tom"])
+@api_rule(public=True)
 def describe(request):
     """Lets a sender tell one of ours (bulk datums) from a TOM Toolkit peer, and learn our id.
 

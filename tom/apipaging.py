@@ -1,15 +1,7 @@
 """DRF-style limit/offset pages (``count``, ``next``, ``previous``, ``results``), as TOM Toolkit clients read them."""
 from __future__ import annotations
 
-from typing import Annotated
-
 from django.http import QueryDict
-from pydantic import Field
-
-from .ids import MAX_ID
-
-# Ids fit the database's 64-bit integers; a larger number is a 400, not an overflow inside the database driver.
-Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import tokens, views
-from .api import api
-from .permissions import public
+from core.permissions import public
 from sharing.continuous_api import continuous_api
 from targets import urls as targets_urls
 from tom_targets import urls as toolkit_target_urls
+
+from . import tokens, views
+from .api import api
 
 # Refusals and failures in words (tom/errors.py): JSON under the APIs, an alert for htmx, else a page of the site.
 handler400 = "tom.errors.bad_request"  # a request Django cannot read (too large, too many fields) or a BadRequest
