@@ -17,12 +17,12 @@ from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from core.api_json import FORM_CONTENT_TYPES, NotJson, loads_request
+from core.gcpause import gc_paused
 from core.ids import Id
+from core.paging_api import page
 from core.permissions import api_rule
 from targets.models import Target
-from tom.api_json import FORM_CONTENT_TYPES, NotJson, loads_request
-from tom.apipaging import page
-from tom.gcpause import gc_paused
 
 from .datums import DatumError, fingerprint, parse_datum
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
@@ -94,7 +94,7 @@ def datum_json(datum: ReducedDatum) -> dict:
 
 def _body(request) -> dict:
     """JSON, or form-encoded with ``value`` as JSON text (both are what TOM Toolkit senders may use).
-    JSON must be declared as such (415 otherwise: see tom.api_json)."""
+    JSON must be declared as such (415 otherwise: see core.api_json)."""
     if request.content_type in FORM_CONTENT_TYPES:
         body = request.POST.dict()
     elif not request.body:

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.paging_pages import paginate
 from core.permissions import has_object_perm
+from core.plotting import script_safe_json
 from targets.permissions import may_share, target_view
-from tom.pagination import paginate
-from tom.plotting import script_safe_json
 
 from . import plots, services
 from .exports import photometry_rows

@@ -22,13 +22,13 @@ from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from core.auth import API_AUTH
 from core.ids import Id
+from core.paging_api import page
 from core.permissions import api_rule
 from targets.models import Target
 from targets.permissions import target_for
 from tom import api as main_api
-from tom.apipaging import page
-from tom.auth import API_AUTH
 
 from . import continuous
 from .models import Delivery, PersistentShare

@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 from ninja import Router, Status
 
 from core.ids import Id
+from core.paging_api import page
 from core.permissions import api_rule
-from tom.apipaging import page
 
 from . import services
 from .coordinates import CoordinateError, parse_dec, parse_ra, parse_radius_arcsec

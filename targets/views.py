@@ -13,8 +13,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.ids import parse_ids
+from core.paging_pages import paginate
 from core.permissions import global_perm, has_object_perm, login
-from tom.pagination import paginate
 
 from . import services
 from .coordinates import galactic, sexagesimal

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from core.models import ApiToken
 from dataproducts.models import DataProduct, ReducedDatum
 from targets.models import Target, TargetList, TargetName
 from tests.conftest import ROLES
-from tom.models import ApiToken
 
 # Sample values for URL parameters other than an object's pk.
 SAMPLE_KWARGS = {"section": "names", "fmt": "csv", "tab": "history", "share_pk": 1}

@@ -18,12 +18,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from core.api_json import NotJson, loads_request
+from core.auth import API_AUTH
+from core.identity import tom_id
+from core.lockout import LockedOut
 from core.permissions import api_rule
-
-from .api_json import NotJson, loads_request
-from .auth import API_AUTH
-from .identity import tom_id
-from .lockout import LockedOut
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ def crashed(request, exc):
 def describe(request):
     """Lets a sender tell one of ours (bulk datums) from a TOM Toolkit peer, and learn our id.
 
-    ``id`` is this TOM's identity (``tom.identity``): a peer that shares with us continuously reads it here, at
+    ``id`` is this TOM's identity (``core.identity``): a peer that shares with us continuously reads it here, at
     the BASE_URL it was configured with, to recognise data that came from us. ``name`` is for people only.
     """
     return {

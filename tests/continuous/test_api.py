@@ -48,7 +48,7 @@ def test_create_with_share_existing_data_then_get_list_and_delete(editor_api, ta
 
 
 def test_token_authentication_works_too(sharer, target):
-    from tom.models import ApiToken
+    from core.models import ApiToken
 
     key = ApiToken.objects.create_for(sharer, "script")[1]
     response = Client(headers={"Authorization": f"Token {key}"}).get("/targets/persistentshare/")

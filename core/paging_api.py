@@ -1,4 +1,9 @@
-"""DRF-style limit/offset pages (``count``, ``next``, ``previous``, ``results``), as TOM Toolkit clients read them."""
+"""The API's paging policy (every list operation under the API uses it; pages use ``core.paging_pages``).
+
+DRF-style limit/offset pages (``count``, ``next``, ``previous``, ``results``), as TOM Toolkit clients read them:
+``?limit=`` (default 100, at most 1000) and ``?offset=``. ``count`` is exact, since those clients read it: one
+COUNT of the rows the caller may see, per request.
+"""
 from __future__ import annotations
 
 from django.http import QueryDict

@@ -6,9 +6,8 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.permissions import login, object_view
-
 from .models import ApiToken
+from .permissions import login, object_view
 
 
 class TokenForm(forms.Form):
