@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from core import tokens
 from core.permissions import public
-from sharing.continuous_api import continuous_api
 from targets import urls as targets_urls
 from tom_targets import urls as toolkit_target_urls
 
@@ -28,9 +27,8 @@ urlpatterns = [
     path("targets/", include("sharing.urls")),
     # Ours, plus the TOM Toolkit's names for our pages (targets:share...), for templates written for it.
     path("targets/", include((targets_urls.urlpatterns + toolkit_target_urls.urlpatterns, targets_urls.app_name))),
-    path("targets/", continuous_api.urls),  # /targets/persistentshare/... (the TOM Toolkit's paths)
+    path("", api.urls),  # /api/... and the TOM Toolkit's /targets/persistentshare/..., after the pages at targets/
     path("dataproducts/", include("dataproducts.urls")),
     path("alertstreams/", include("alertstreams.urls")),
-    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
