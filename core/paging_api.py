@@ -6,7 +6,23 @@ COUNT of the rows the caller may see, per request.
 """
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from django.http import QueryDict
+from ninja import Schema
+
+T = TypeVar("T")
+
+
+
+class Paged(Schema, Generic[T]):
+    """A page of a list, as :func:`page` answers it: ``response=Paged[ItemSchema]`` on a list operation."""
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[T]
+
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -20,13 +20,14 @@ from ninja.files import UploadedFile
 from core.api_json import FORM_CONTENT_TYPES, NotJson, loads_request
 from core.gcpause import gc_paused
 from core.ids import Id
-from core.paging_api import page
+from core.paging_api import Paged, page
 from core.permissions import api_rule
 from targets.models import Target
 
 from .datums import DatumError, fingerprint, parse_datum
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
 from .permissions import data_product_for, datum_for
+from .schemas import BulkSaved, DatumOut, DatumSaved, ProductOut, ProductSaved
 from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
 
 datums_router = Router(tags=["reduceddatums"])
@@ -127,7 +128,7 @@ def _now() -> str:
     return timezone.now().isoformat()
 
 
-@datums_router.post("/", response={200: dict, 201: dict}, openapi_extra={
+@datums_router.post("/", response={200: DatumSaved, 201: DatumSaved}, exclude_unset=True, openapi_extra={
     "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
     summary="One datum, as TOM Toolkit senders post it")
 @api_rule(kind="target", action="change", field="target")
@@ -151,7 +152,8 @@ BULK_SCHEMA = {
 }
 
 
-@datums_router.post("/bulk/", summary="Many datums for one target in one request (our senders use this)",
+@datums_router.post("/bulk/", response=BulkSaved,
+                    summary="Many datums for one target in one request (our senders use this)",
                     openapi_extra={"requestBody": {"content": {"application/json": {"schema": BULK_SCHEMA}}}})
 @api_rule(kind="target", action="change", field="target")
 def create_datums(request):
@@ -190,7 +192,7 @@ def _create_datums(request):
     }
 
 
-@datums_router.get("/", summary="Reduced data the caller may view, newest first")
+@datums_router.get("/", response=Paged[DatumOut], summary="Reduced data the caller may view, newest first")
 @api_rule(login=True)
 def list_datums(request, target__id: Id | None = None, target: Id | None = None, data_type: str = "",
                 source_name: str = "", data_product__id: Id | None = None):
@@ -224,7 +226,8 @@ def product_json(request, product: DataProduct) -> dict:
     }
 
 
-@products_router.post("/", response={200: dict, 201: dict}, summary="Upload a data product file (multipart)")
+@products_router.post("/", response={200: ProductSaved, 201: ProductSaved}, exclude_unset=True,
+                     summary="Upload a data product file (multipart)")
 @api_rule(kind="target", action="change", field="target")
 def upload_product(request, file: File[UploadedFile] = None, target: Form[str] = "",
                    data_product_type: Form[str] = "", product_id: Form[str] = "", extra_data: Form[str] = ""):
@@ -247,7 +250,7 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
                  "message": "Data product successfully uploaded."})
 
 
-@products_router.get("/", summary="Data products the caller may view")
+@products_router.get("/", response=Paged[ProductOut], summary="Data products the caller may view")
 @api_rule(login=True)
 def list_products(request, target__id: Id | None = None, data_product_type: str = ""):
     qs = DataProduct.objects.visible_to(request.user)
@@ -258,7 +261,9 @@ def list_products(request, target__id: Id | None = None, data_product_type: str 
     return page(request, qs.order_by("-created", "-id"), lambda p: product_json(request, p))
 
 
-@products_router.get("/{int:product_id}/download/", summary="The product's file")
+@products_router.get("/{int:product_id}/download/", summary="The product's file", openapi_extra={
+    "responses": {200: {"description": "The file, as an attachment",
+                        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}})
 @api_rule(kind="dataproduct", fetch=data_product_for, param="product_id")
 def download_product(request, product: DataProduct):
     try:

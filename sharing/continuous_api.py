@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from ninja import Field, Router, Schema, Status
 
 from core.ids import Id
-from core.paging_api import page
+from core.paging_api import Paged, page
 from core.permissions import api_rule
 from targets.models import Target
 from targets.permissions import target_for
@@ -85,7 +85,8 @@ def share_json(share: PersistentShare) -> dict:
                 status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()}
 
 
-@persistentshare_router.get("persistentshare/", summary="Continuous shares you may see")
+@persistentshare_router.get("persistentshare/", response=Paged[PersistentShareOut],
+                            summary="Continuous shares you may see")
 @api_rule(perm=VIEW, may=may)
 def list_shares(request):
     return page(request, annotated(shares_visible_to(request.user)), share_json)
@@ -149,7 +150,8 @@ def resume_share(request, share: PersistentShare):
     return share_json(share_for(request.user, share.pk))
 
 
-@persistentshare_router.get("{int:target_pk}/persistentshare/", summary="One target's continuous shares")
+@persistentshare_router.get("{int:target_pk}/persistentshare/", response=Paged[PersistentShareOut],
+                            summary="One target's continuous shares")
 @api_rule(kind="target", fetch=target_for, param="target_pk", perm=VIEW, may=may)
 def list_target_shares(request, target: Target):
     return page(request, annotated(shares_visible_to(request.user, target)), share_json)

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from ninja import Router, Status
 
 from core.ids import Id
-from core.paging_api import page
+from core.paging_api import Paged, page
 from core.permissions import api_rule
 
 from . import services
@@ -26,9 +26,15 @@ from .permissions import groups_for, groups_with, target_for, target_list_for
 from .schemas import (
     NUMERIC_FIELDS,
     MembershipIn,
+    MembershipOut,
     TargetIn,
+    TargetListCreated,
+    TargetListDetail,
     TargetListIn,
+    TargetListOut,
+    TargetOut,
     TargetPatch,
+    TargetSaved,
     target_json,
 )
 
@@ -71,7 +77,7 @@ def _cone(value: str):
         raise ValidationError({"cone_search": [str(exc)]}) from None
 
 
-@targets_router.get("/", summary="Targets the caller may view, filtered")
+@targets_router.get("/", response=Paged[TargetOut], summary="Targets the caller may view, filtered")
 @api_rule(login=True)
 def list_targets(request, name_fuzzy: str = "", name: str = "", type: str = "", cone_search: str = "",
                  targetlist__name: Id | None = None, key: str = "", value: str = ""):
@@ -110,7 +116,8 @@ def _input(payload) -> services.TargetInput:
     return services.TargetInput(fields, [a.name.strip() for a in payload.aliases if a.name.strip()], extras)
 
 
-@targets_router.post("/", response={201: dict}, summary="Create a target (a TOM Toolkit share)")
+@targets_router.post("/", response={201: TargetSaved}, exclude_unset=True,
+                     summary="Create a target (a TOM Toolkit share)")
 @api_rule(perm="targets.add_target")
 def create_target(request, payload: TargetIn):
     with transaction.atomic():
@@ -127,13 +134,14 @@ def create_target(request, payload: TargetIn):
     return Status(201, body)
 
 
-@targets_router.get("/{int:target_id}/", summary="One target")
+@targets_router.get("/{int:target_id}/", response=TargetOut, summary="One target")
 @api_rule(kind="target", fetch=target_for, param="target_id")
 def get_target(request, target: Target):
     return target_json(_with_relations(Target.objects.filter(pk=target.pk)).get(), groups_with(target, "view"))
 
 
-@targets_router.patch("/{int:target_id}/", summary="Change a target; TOM Toolkit senders add list memberships")
+@targets_router.patch("/{int:target_id}/", response=TargetSaved, exclude_unset=True,
+                      summary="Change a target; TOM Toolkit senders add list memberships")
 @api_rule(kind="target", action="change", fetch=target_for, param="target_id")
 def patch_target(request, target: Target, payload: TargetPatch):
     sent = payload.model_fields_set
@@ -166,28 +174,30 @@ def delete_target(request, target: Target):
     return Status(204, None)
 
 
-@lists_router.get("/", summary="Target lists the caller may view")
+@lists_router.get("/", response=Paged[TargetListOut], summary="Target lists the caller may view")
 @api_rule(login=True)
 def list_lists(request):
     qs = TargetList.objects.visible_to(request.user).order_by("name", "pk")
     return page(request, qs, lambda tl: {"id": tl.pk, "name": tl.name, "created": tl.created.isoformat()})
 
 
-@lists_router.post("/", response={201: dict}, summary="Create a target list")
+@lists_router.post("/", response={201: TargetListCreated}, summary="Create a target list")
 @api_rule(perm="targets.add_targetlist")
 def create_list(request, payload: TargetListIn):
     target_list = services.create_target_list(request.user, payload.name)
     return Status(201, {"id": target_list.pk, "name": target_list.name, "message": "Target list created."})
 
 
-@lists_router.get("/{int:list_id}/", summary="A target list and the targets in it the caller may view")
+@lists_router.get("/{int:list_id}/", response=TargetListDetail,
+                  summary="A target list and the targets in it the caller may view")
 @api_rule(kind="targetlist", fetch=target_list_for, param="list_id")
 def get_list(request, target_list: TargetList):
     ids = list(target_list.targets.visible_to(request.user).order_by("pk").values_list("pk", flat=True))
     return {"id": target_list.pk, "name": target_list.name, "created": target_list.created.isoformat(), "targets": ids}
 
 
-@lists_router.post("/{int:list_id}/targets/", summary="Add targets to a list, or remove them (action=remove)")
+@lists_router.post("/{int:list_id}/targets/", response=MembershipOut,
+                   summary="Add targets to a list, or remove them (action=remove)")
 @api_rule(kind="targetlist", action="change", fetch=target_list_for, param="list_id")
 def change_membership(request, target_list: TargetList, payload: MembershipIn):
     if payload.action not in ("add", "remove"):

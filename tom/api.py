@@ -15,7 +15,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
@@ -123,7 +123,16 @@ def crashed(request, exc):
     return api.create_response(request, {"detail": "Internal error; it has been logged."}, status=500)
 
 
-@api.get("/api/", auth=None, summary="What this TOM is and what its API can do", tags=["tom"])
+class Description(Schema):
+    id: str
+    name: str
+    software: str
+    api_version: str
+    capabilities: list[str]
+    endpoints: dict[str, str]
+
+
+@api.get("/api/", response=Description, auth=None, summary="What this TOM is and what its API can do", tags=["tom"])
 @api_rule(public=True)
 def describe(request):
     """Lets a sender tell one of ours (bulk datums) from a TOM Toolkit peer, and learn our id.

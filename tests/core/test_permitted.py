@@ -9,7 +9,8 @@ from targets.models import Target, TargetList
 
 
 @pytest.mark.parametrize("action", ["view", "change", "delete", "share"])
-def test_the_object_helper_agrees_with_the_list_filter(users, target, target_list, action, django_assert_max_num_queries):
+def test_the_object_helper_agrees_with_the_list_filter(users, target, target_list, action,
+                                                      django_assert_max_num_queries):
     """For every role, on a target and on a list; one statement for the user's global permissions, one for the
     object (guardian's ``has_perm(perm, obj)``, which this replaced, took four for a user holding nothing)."""
     objects = [target] + ([target_list] if action != "share" else [])  # lists have no share permission

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from dataproducts.datums import parse_datum
 from dataproducts.services import save_datums, upload_data_product
 from sharing.services import share_target
-from targets.services import create_target
 from tests.conftest import PHOTOMETRY_CSV, sidereal
+from targets.services import create_target
 
 pytestmark = [pytest.mark.interop, pytest.mark.django_db]
 

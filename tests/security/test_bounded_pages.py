@@ -143,9 +143,8 @@ def test_sharing_all_spectra_and_files_sends_the_unlisted_ones_too(settings, sec
     settings.DATA_SHARING = {"second": {"DISPLAY_NAME": "Second", "BASE_URL": second_tom.url, "USERNAME": "peer",
                                         "PASSWORD": second_tom.password}}
     bulk_spectra(target, 7)
-    from django.contrib.auth.models import User
-
     from dataproducts.services import upload_data_product
+    from django.contrib.auth.models import User
 
     root = User.objects.get(username="root")
     for i in range(5):

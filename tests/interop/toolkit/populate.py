@@ -12,11 +12,10 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.files.base import ContentFile
 from guardian.shortcuts import assign_perm, get_objects_for_user
 from rest_framework.authtoken.models import Token
-from tom_observations.models import ObservationRecord
-from tom_targets.permissions import targets_for_user
-
 from tom_dataproducts.models import DataProduct, ReducedDatum
+from tom_observations.models import ObservationRecord
 from tom_targets.models import PersistentShare, Target, TargetList, TargetName
+from tom_targets.permissions import targets_for_user
 
 try:  # 3.x: typed datum tables
     from tom_dataproducts.models import AstrometryReducedDatum, PhotometryReducedDatum, SpectroscopyReducedDatum

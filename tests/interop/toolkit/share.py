@@ -9,13 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from tom_dataproducts.sharing import share_data_with_tom
-
 from tom_dataproducts.models import (
     DataProduct,
     PhotometryReducedDatum,
     SpectroscopyReducedDatum,
 )
+from tom_dataproducts.sharing import share_data_with_tom
 from tom_targets.models import Target, TargetList
 from tom_targets.sharing import share_target_with_tom
 
