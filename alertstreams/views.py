@@ -1,10 +1,10 @@
 """The dead letters page: messages readstreams gave up on, for whoever may look at them."""
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from tom.permissions import global_perm
+from core.paging_pages import paginate
+from core.permissions import global_perm
 
 from .models import DeadLetter
 
@@ -16,5 +16,5 @@ def dead_letters(request):
     topic = request.GET.get("topic", "").strip()
     if topic:
         letters = letters.filter(topic=topic)
-    page = Paginator(letters, 50).get_page(request.GET.get("page"))
+    page = paginate(letters, request.GET.get("page"), 50, 10_000)  # the pages' paging (core.paging_pages)
     return render(request, "alertstreams/dead_letters.html", {"page": page, "topic": topic})

@@ -43,11 +43,11 @@ def main() -> None:
     from astropy.time import Time
     from django.template.loader import render_to_string
 
+    from core.plotting import script_safe_json
     from targets.visibility.figure import visibility_figure
     from targets.visibility.nights import target_sky, visibility_for
     from targets.visibility.section import section_context
     from targets.visibility.sites import configured_sites
-    from tom.plotting import script_safe_json
 
     star = SimpleNamespace(type="SIDEREAL", ra=150.0, dec=2.5)
     comet = SimpleNamespace(type="NON_SIDEREAL", scheme="MPC_COMET", epoch_of_elements=60600.0, inclination=11.4,

@@ -12,22 +12,23 @@ import os
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from core.api_json import FORM_CONTENT_TYPES, NotJson, loads_request
+from core.gcpause import gc_paused
+from core.ids import Id
+from core.paging_api import Paged, page
+from core.permissions import api_rule
 from targets.models import Target
-from targets.permissions import target_for
-from tom.api_json import FORM_CONTENT_TYPES, NotJson, loads_request
-from tom.apipaging import Id, page
-from tom.gcpause import gc_paused
 
 from .datums import DatumError, fingerprint, parse_datum
 from .files import StorageUnavailable, download_response
 from .models import DataProduct, Origin, ReducedDatum, data_product_types
-from .permissions import data_product_for
+from .permissions import data_product_for, datum_for
+from .schemas import BulkSaved, DatumOut, DatumSaved, ProductOut, ProductSaved
 from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
 
 datums_router = Router(tags=["reduceddatums"])
@@ -95,7 +96,7 @@ def datum_json(datum: ReducedDatum) -> dict:
 
 def _body(request) -> dict:
     """JSON, or form-encoded with ``value`` as JSON text (both are what TOM Toolkit senders may use).
-    JSON must be declared as such (415 otherwise: see tom.api_json)."""
+    JSON must be declared as such (415 otherwise: see core.api_json)."""
     if request.content_type in FORM_CONTENT_TYPES:
         body = request.POST.dict()
     elif not request.body:
@@ -126,9 +127,10 @@ def _now() -> str:
     return timezone.now().isoformat()
 
 
-@datums_router.post("/", response={200: dict, 201: dict}, openapi_extra={
+@datums_router.post("/", response={200: DatumSaved, 201: DatumSaved}, exclude_unset=True, openapi_extra={
     "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
     summary="One datum, as TOM Toolkit senders post it")
+@api_rule(kind="target", action="change", field="target")
 def create_datum(request):
     body = _body(request)
     target = _writable_target(request, body.get("target"))
@@ -149,8 +151,10 @@ BULK_SCHEMA = {
 }
 
 
-@datums_router.post("/bulk/", summary="Many datums for one target in one request (our senders use this)",
+@datums_router.post("/bulk/", response=BulkSaved,
+                    summary="Many datums for one target in one request (our senders use this)",
                     openapi_extra={"requestBody": {"content": {"application/json": {"schema": BULK_SCHEMA}}}})
+@api_rule(kind="target", action="change", field="target")
 def create_datums(request):
     """Each datum is reported as created, existing or rejected (with the reason); the good ones are
     stored in one transaction. The body is read directly (not through a schema): at 10,000 datums,
@@ -187,7 +191,8 @@ def _create_datums(request):
     }
 
 
-@datums_router.get("/", summary="Reduced data the caller may view, newest first")
+@datums_router.get("/", response=Paged[DatumOut], summary="Reduced data the caller may view, newest first")
+@api_rule(login=True)
 def list_datums(request, target__id: Id | None = None, target: Id | None = None, data_type: str = "",
                 source_name: str = "", data_product__id: Id | None = None):
     qs = ReducedDatum.objects.visible_to(request.user)
@@ -204,11 +209,8 @@ def list_datums(request, target__id: Id | None = None, target: Id | None = None,
 
 
 @datums_router.delete("/{int:datum_id}/", response={204: None}, summary="Delete one datum")
-def delete_datum(request, datum_id: Id):
-    datum = ReducedDatum.objects.visible_to(request.user).filter(pk=datum_id).select_related("target").first()
-    if datum is None:
-        raise Http404
-    target_for(request.user, datum.target_id, "change")
+@api_rule(kind="reduceddatum", action="delete", fetch=datum_for, param="datum_id")
+def delete_datum(request, datum: ReducedDatum):
     datum.delete()
     return Status(204, None)
 
@@ -223,7 +225,9 @@ def product_json(request, product: DataProduct) -> dict:
     }
 
 
-@products_router.post("/", response={200: dict, 201: dict}, summary="Upload a data product file (multipart)")
+@products_router.post("/", response={200: ProductSaved, 201: ProductSaved}, exclude_unset=True,
+                     summary="Upload a data product file (multipart)")
+@api_rule(kind="target", action="change", field="target")
 def upload_product(request, file: File[UploadedFile] = None, target: Form[str] = "",
                    data_product_type: Form[str] = "", product_id: Form[str] = "", extra_data: Form[str] = ""):
     if file is None:
@@ -248,7 +252,8 @@ def upload_product(request, file: File[UploadedFile] = None, target: Form[str] =
                  "message": "Data product successfully uploaded."})
 
 
-@products_router.get("/", summary="Data products the caller may view")
+@products_router.get("/", response=Paged[ProductOut], summary="Data products the caller may view")
+@api_rule(login=True)
 def list_products(request, target__id: Id | None = None, data_product_type: str = ""):
     qs = DataProduct.objects.visible_to(request.user)
     if target__id is not None:
@@ -258,9 +263,11 @@ def list_products(request, target__id: Id | None = None, data_product_type: str 
     return page(request, qs.order_by("-created", "-id"), lambda p: product_json(request, p))
 
 
-@products_router.get("/{int:product_id}/download/", summary="The product's file")
-def download_product(request, product_id: Id):
-    product = data_product_for(request.user, product_id)
+@products_router.get("/{int:product_id}/download/", summary="The product's file", openapi_extra={
+    "responses": {200: {"description": "The file, as an attachment",
+                        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}})
+@api_rule(kind="dataproduct", fetch=data_product_for, param="product_id")
+def download_product(request, product: DataProduct):
     try:
         return download_response(product.data, product.filename)
     except StorageUnavailable as exc:
@@ -268,6 +275,7 @@ def download_product(request, product_id: Id):
 
 
 @products_router.delete("/{int:product_id}/", response={204: None}, summary="Delete a product and its data")
-def delete_product(request, product_id: Id):
-    delete_data_product(data_product_for(request.user, product_id, "delete"))
+@api_rule(kind="dataproduct", action="delete", fetch=data_product_for, param="product_id")
+def delete_product(request, product: DataProduct):
+    delete_data_product(product)
     return Status(204, None)

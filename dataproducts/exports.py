@@ -1,7 +1,7 @@
 """A target's photometry as streamed CSV or ECSV (astropy reads the ECSV back with its column types).
 
 Text cells (bandpass, unit, telescope, instrument, source name: any peer or stream can set them) go through
-``tom.spreadsheet.safe_cell``, so a value starting with ``=`` opens as text, not as a formula. The ECSV
+``core.spreadsheet.safe_cell``, so a value starting with ``=`` opens as text, not as a formula. The ECSV
 gets the same treatment: it is a CSV file with a commented header, which a spreadsheet opens as readily as
 astropy does; its string columns keep the ``'`` (astropy reads them back as strings, numbers stay numbers).
 """
@@ -11,7 +11,7 @@ import csv
 import io
 import json
 
-from tom.spreadsheet import safe_row
+from core.spreadsheet import safe_row
 
 from .models import ReducedDatum
 from .plots import mjd_expression

@@ -8,7 +8,7 @@ increase downward, limits are downward triangles, and beyond
 
 plotly.js reads trace names, hover text and titles as a small HTML dialect (``<a href>`` makes a live
 link, ``<br>``, ``<b>``...); every string from data (bandpass, telescope, instrument, units) goes through
-``plotly_text`` (tom/plotting.py) so it is shown as written, and data never enters a ``hovertemplate`` (whose ``%{...}``
+``plotly_text`` (core/plotting.py) so it is shown as written, and data never enters a ``hovertemplate`` (whose ``%{...}``
 would be read too): the hover box's second part shows the trace's (escaped) name by default.
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField, Func
 from django.utils.translation import ngettext
 
-from tom.pagination import Page, paginate
-from tom.plotting import plotly_text
+from core.paging_pages import Page, paginate
+from core.plotting import plotly_text
 
 from .models import ReducedDatum
 

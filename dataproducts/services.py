@@ -12,8 +12,8 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import timezone
+from functools import lru_cache
 from itertools import groupby, repeat
 from typing import Sequence
 
@@ -24,8 +24,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone as dj_timezone
 
+from core.gcpause import gc_paused
 from targets.models import Target
-from tom.gcpause import gc_paused
 
 from . import files, provenance
 from .datums import DatumColumns, DatumError, fingerprints, iso_times

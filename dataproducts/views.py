@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.errors import error_response
+from core.paging_pages import paginate
+from core.permissions import has_object_perm
+from core.plotting import script_safe_json
 from targets.permissions import may_share, target_view
-from tom.errors import error_response
-from tom.pagination import paginate
-from tom.permissions import has_object_perm
-from tom.plotting import script_safe_json
 
 from . import files, plots, services
 from .exports import photometry_rows

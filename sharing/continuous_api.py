@@ -4,9 +4,9 @@
 (get, PATCH, delete), ``/targets/<target_pk>/persistentshare/`` (one target's), plus
 ``/targets/persistentshare/<pk>/retry/`` and ``.../resume/`` (a paused share,
 now in the caller's name). Who may do what is ``sharing.permissions``, as on
-the pages. Its own NinjaAPI (mounted in
-``tom/urls.py``) with the main API's authentication (session with CSRF, HTTP
-Basic, token) and error handlers: every answer is JSON. The request field
+the pages. A router of the one API (``tom/api.py`` mounts it at /targets/), so it
+has the API's authentication (session with CSRF, HTTP Basic, token) and error
+handlers: every answer is JSON, and /api/docs lists it. The request field
 ``share_existing_data`` is the TOM Toolkit's, and so is ``destination`` written
 ``key:topic`` for a Hermes topic (``hermes:tomtoolkit.test``); a duplicate is
 refused under ``non_field_errors``, as DRF answers the TOM Toolkit's.
@@ -15,38 +15,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
-from ninja import Field, NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja import Field, Router, Schema, Status
 
+from core.ids import Id
+from core.paging_api import Paged, page
+from core.permissions import api_rule
 from targets.models import Target
-from tom import api as main_api
-from tom.apipaging import Id, page
-from tom.auth import API_AUTH
+from targets.permissions import target_for
 
 from . import continuous
-from .permissions import ADD, SHARE_NEEDS, VIEW, may, may_share, share_for, shares_visible_to
 from .models import Delivery, PersistentShare
+from .permissions import ADD, SHARE_NEEDS, VIEW, may, may_share, share_for, shares_visible_to
 
-continuous_api = NinjaAPI(
-    title="Continuous sharing API",
-    version=main_api.API_VERSION,
-    description="PersistentShare objects: a target's new data shared automatically with a DATA_SHARING destination.",
-    urls_namespace="persistentshare-api",
-    auth=API_AUTH,
-    docs_url=None,
-    openapi_url="persistentshare/openapi.json",
-    parser=main_api.FastParser(),
-    renderer=main_api.FastRenderer(),
-)
-for exception, handler in ((NinjaValidationError, main_api.invalid_input), (ValidationError, main_api.refused),
-                           (AuthenticationError, main_api.unauthenticated), (PermissionDenied, main_api.forbidden),
-                           (Http404, main_api.not_found), (HttpError, main_api.http_error),
-                           (Exception, main_api.crashed)):
-    continuous_api.add_exception_handler(exception, handler)
+persistentshare_router = Router(tags=["persistentshare"])
 
 
 class PersistentShareIn(Schema):
@@ -102,21 +85,17 @@ def share_json(share: PersistentShare) -> dict:
                 status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()}
 
 
-def _need(user, perm: str, words: str) -> None:
-    if not may(user, perm):
-        raise PermissionDenied(f"You do not have permission to {words} ({perm}).")
-
-
-@continuous_api.get("persistentshare/", tags=["persistentshare"], summary="Continuous shares you may see")
+@persistentshare_router.get("persistentshare/", response=Paged[PersistentShareOut],
+                            summary="Continuous shares you may see")
+@api_rule(perm=VIEW, may=may)
 def list_shares(request):
-    _need(request.user, VIEW, "view continuous shares")
     return page(request, annotated(shares_visible_to(request.user)), share_json)
 
 
-@continuous_api.post("persistentshare/", response={201: PersistentShareOut}, tags=["persistentshare"],
+@persistentshare_router.post("persistentshare/", response={201: PersistentShareOut},
                      summary="Share a target's new data continuously")
+@api_rule(kind="target", action="share", field="target", perm=ADD, may=may)
 def create_share(request, payload: PersistentShareIn):
-    _need(request.user, ADD, "add continuous shares")
     target = Target.objects.visible_to(request.user).filter(pk=payload.target).first()
     if target is None:
         raise ValidationError({"target": [f"No target {payload.target}."]})
@@ -127,15 +106,16 @@ def create_share(request, payload: PersistentShareIn):
     return Status(201, share_json(share))
 
 
-@continuous_api.get("persistentshare/{int:pk}/", response=PersistentShareOut, tags=["persistentshare"])
-def get_share(request, pk: Id):
-    return share_json(share_for(request.user, pk))
+@persistentshare_router.get("persistentshare/{int:pk}/", response=PersistentShareOut)
+@api_rule(kind="persistentshare", fetch=share_for, param="pk")
+def get_share(request, share: PersistentShare):
+    return share_json(share)
 
 
-@continuous_api.patch("persistentshare/{int:pk}/", response=PersistentShareOut, tags=["persistentshare"],
+@persistentshare_router.patch("persistentshare/{int:pk}/", response=PersistentShareOut,
                       summary="Change where a share sends, switch it on or off, or send its target's data so far")
-def change_share(request, pk: Id, payload: PersistentSharePatch):
-    share = share_for(request.user, pk, "change")
+@api_rule(kind="persistentshare", action="change", fetch=share_for, param="pk")
+def change_share(request, share: PersistentShare, payload: PersistentSharePatch):
     if payload.target is not None and payload.target != share.target_id:
         raise ValidationError({"target": ["A continuous share stays with its target: delete it and create one for "
                                           "the other target."]})
@@ -144,34 +124,34 @@ def change_share(request, pk: Id, payload: PersistentSharePatch):
                                         "sends; it is not set by hand."]})
     continuous.change_persistent_share(share, request.user, destination_key=payload.destination, topic=payload.topic,
                                        enabled=payload.enabled, share_existing_data=payload.share_existing_data)
-    return share_json(share_for(request.user, pk))
+    return share_json(share_for(request.user, share.pk))
 
 
-@continuous_api.delete("persistentshare/{int:pk}/", response={204: None}, tags=["persistentshare"])
-def delete_share(request, pk: Id):
-    continuous.delete_persistent_share(share_for(request.user, pk, "delete"))
+@persistentshare_router.delete("persistentshare/{int:pk}/", response={204: None})
+@api_rule(kind="persistentshare", action="delete", fetch=share_for, param="pk")
+def delete_share(request, share: PersistentShare):
+    continuous.delete_persistent_share(share)
     return Status(204, None)
 
 
-@continuous_api.post("persistentshare/{int:pk}/retry/", response=PersistentShareOut, tags=["persistentshare"],
+@persistentshare_router.post("persistentshare/{int:pk}/retry/", response=PersistentShareOut,
                      summary="Send what waits or failed now, without waiting for the backoff")
-def retry_share(request, pk: Id):
-    share = share_for(request.user, pk, "retry")
+@api_rule(kind="persistentshare", action="retry", fetch=share_for, param="pk")
+def retry_share(request, share: PersistentShare):
     continuous.retry_now(share)
-    return share_json(share_for(request.user, pk))
+    return share_json(share_for(request.user, share.pk))
 
 
-@continuous_api.post("persistentshare/{int:pk}/resume/", response=PersistentShareOut, tags=["persistentshare"],
+@persistentshare_router.post("persistentshare/{int:pk}/resume/", response=PersistentShareOut,
                      summary="Resume a paused share; its data go in your name from now on")
-def resume_share(request, pk: Id):
-    continuous.resume_share(share_for(request.user, pk, "resume"), request.user)
-    return share_json(share_for(request.user, pk))
+@api_rule(kind="persistentshare", action="resume", fetch=share_for, param="pk")
+def resume_share(request, share: PersistentShare):
+    continuous.resume_share(share, request.user)
+    return share_json(share_for(request.user, share.pk))
 
 
-@continuous_api.get("{int:target_pk}/persistentshare/", tags=["persistentshare"], summary="One target's continuous shares")
-def list_target_shares(request, target_pk: Id):
-    target = Target.objects.visible_to(request.user).filter(pk=target_pk).first()
-    if target is None:
-        raise Http404
-    _need(request.user, VIEW, "view continuous shares")
+@persistentshare_router.get("{int:target_pk}/persistentshare/", response=Paged[PersistentShareOut],
+                            summary="One target's continuous shares")
+@api_rule(kind="target", fetch=target_for, param="target_pk", perm=VIEW, may=may)
+def list_target_shares(request, target: Target):
     return page(request, annotated(shares_visible_to(request.user, target)), share_json)

@@ -14,9 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.permissions import login
 from targets.models import Target
 from targets.permissions import SHARE_NEEDS, may_share, share_view, shareable_targets, target_view
-from tom.permissions import login
 
 from . import continuous
 from .continuous_forms import PersistentShareForm

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import QuerySet
 
+from core.gcpause import gc_paused
 from dataproducts.models import DataProduct, ReducedDatum
 from targets.models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target
-from tom.gcpause import gc_paused
 
 from .clients.tom import TomClient
 from .destinations import HermesDestination, TomDestination, destination
@@ -150,7 +150,7 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
         # gets its rows there, as datums.
         datums = without_file_rows(datums, arrived)
         if datums.exists():
-            with gc_paused():  # tens of thousands of small dicts: collections would rescan them all (tom/gcpause.py)
+            with gc_paused():  # tens of thousands of small dicts: collections would rescan them all (core/gcpause.py)
                 counts = client.send_datums(remote_id, [
                     datum_body(d) for d in datums.values_list(*DATUM_BODY_FIELDS, named=True).iterator(chunk_size=5000)])
             sent.counts = counts

@@ -11,11 +11,11 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from core.ids import parse_id
 from dataproducts.exports import selection_rows
 from dataproducts.models import DataProduct
 from targets.models import Target, TargetList
 from targets.permissions import share_view
-from tom.ids import parse_id
 
 from .destinations import destination
 from .forms import PhotometryFilterForm, ShareForm

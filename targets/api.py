@@ -7,13 +7,15 @@ against names and aliases in any spelling; incoming ``id``s are ignored;
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import ngettext
 from ninja import Router, Status
 
-from tom.apipaging import Id, page
+from core.ids import Id
+from core.paging_api import Paged, page
+from core.permissions import api_rule
 
 from . import services
 from .coordinates import CoordinateError, parse_dec, parse_ra, parse_radius_arcsec
@@ -24,9 +26,15 @@ from .permissions import groups_for, groups_with, target_for, target_list_for
 from .schemas import (
     NUMERIC_FIELDS,
     MembershipIn,
+    MembershipOut,
     TargetIn,
+    TargetListCreated,
+    TargetListDetail,
     TargetListIn,
+    TargetListOut,
+    TargetOut,
     TargetPatch,
+    TargetSaved,
     target_json,
 )
 
@@ -69,7 +77,8 @@ def _cone(value: str):
         raise ValidationError({"cone_search": [str(exc)]}) from None
 
 
-@targets_router.get("/", summary="Targets the caller may view, filtered")
+@targets_router.get("/", response=Paged[TargetOut], summary="Targets the caller may view, filtered")
+@api_rule(login=True)
 def list_targets(request, name_fuzzy: str = "", name: str = "", type: str = "", cone_search: str = "",
                  targetlist__name: Id | None = None, key: str = "", value: str = ""):
     qs = Target.objects.visible_to(request.user)
@@ -107,10 +116,10 @@ def _input(payload) -> services.TargetInput:
     return services.TargetInput(fields, [a.name.strip() for a in payload.aliases if a.name.strip()], extras)
 
 
-@targets_router.post("/", response={201: dict}, summary="Create a target (a TOM Toolkit share)")
+@targets_router.post("/", response={201: TargetSaved}, exclude_unset=True,
+                     summary="Create a target (a TOM Toolkit share)")
+@api_rule(perm="targets.add_target")
 def create_target(request, payload: TargetIn):
-    if not request.user.has_perm("targets.add_target"):
-        raise PermissionDenied("You may not add targets.")
     with transaction.atomic():
         groups = _groups_for(request.user, payload.groups)
         target = services.create_target(request.user, _input(payload), view_groups=groups, change_groups=groups,
@@ -125,15 +134,16 @@ def create_target(request, payload: TargetIn):
     return Status(201, body)
 
 
-@targets_router.get("/{int:target_id}/", summary="One target")
-def get_target(request, target_id: Id):
-    target = target_for(request.user, target_id)
+@targets_router.get("/{int:target_id}/", response=TargetOut, summary="One target")
+@api_rule(kind="target", fetch=target_for, param="target_id")
+def get_target(request, target: Target):
     return target_json(_with_relations(Target.objects.filter(pk=target.pk)).get(), groups_with(target, "view"))
 
 
-@targets_router.patch("/{int:target_id}/", summary="Change a target; TOM Toolkit senders add list memberships")
-def patch_target(request, target_id: Id, payload: TargetPatch):
-    target = target_for(request.user, target_id, "change")
+@targets_router.patch("/{int:target_id}/", response=TargetSaved, exclude_unset=True,
+                      summary="Change a target; TOM Toolkit senders add list memberships")
+@api_rule(kind="target", action="change", fetch=target_for, param="target_id")
+def patch_target(request, target: Target, payload: TargetPatch):
     sent = payload.model_fields_set
     with transaction.atomic():
         if sent - {"target_lists"}:
@@ -158,35 +168,38 @@ def patch_target(request, target_id: Id, payload: TargetPatch):
 
 
 @targets_router.delete("/{int:target_id}/", response={204: None}, summary="Delete a target and its data")
-def delete_target(request, target_id: Id):
-    target_for(request.user, target_id, "delete").delete()
+@api_rule(kind="target", action="delete", fetch=target_for, param="target_id")
+def delete_target(request, target: Target):
+    target.delete()
     return Status(204, None)
 
 
-@lists_router.get("/", summary="Target lists the caller may view")
+@lists_router.get("/", response=Paged[TargetListOut], summary="Target lists the caller may view")
+@api_rule(login=True)
 def list_lists(request):
     qs = TargetList.objects.visible_to(request.user).order_by("name", "pk")
     return page(request, qs, lambda tl: {"id": tl.pk, "name": tl.name, "created": tl.created.isoformat()})
 
 
-@lists_router.post("/", response={201: dict}, summary="Create a target list")
+@lists_router.post("/", response={201: TargetListCreated}, summary="Create a target list")
+@api_rule(perm="targets.add_targetlist")
 def create_list(request, payload: TargetListIn):
-    if not request.user.has_perm("targets.add_targetlist"):
-        raise PermissionDenied("You may not add target lists.")
     target_list = services.create_target_list(request.user, payload.name)
     return Status(201, {"id": target_list.pk, "name": target_list.name, "message": "Target list created."})
 
 
-@lists_router.get("/{int:list_id}/", summary="A target list and the targets in it the caller may view")
-def get_list(request, list_id: Id):
-    target_list = target_list_for(request.user, list_id)
+@lists_router.get("/{int:list_id}/", response=TargetListDetail,
+                  summary="A target list and the targets in it the caller may view")
+@api_rule(kind="targetlist", fetch=target_list_for, param="list_id")
+def get_list(request, target_list: TargetList):
     ids = list(target_list.targets.visible_to(request.user).order_by("pk").values_list("pk", flat=True))
     return {"id": target_list.pk, "name": target_list.name, "created": target_list.created.isoformat(), "targets": ids}
 
 
-@lists_router.post("/{int:list_id}/targets/", summary="Add targets to a list, or remove them (action=remove)")
-def change_membership(request, list_id: Id, payload: MembershipIn):
-    target_list = target_list_for(request.user, list_id, "change")
+@lists_router.post("/{int:list_id}/targets/", response=MembershipOut,
+                   summary="Add targets to a list, or remove them (action=remove)")
+@api_rule(kind="targetlist", action="change", fetch=target_list_for, param="list_id")
+def change_membership(request, target_list: TargetList, payload: MembershipIn):
     if payload.action not in ("add", "remove"):
         raise ValidationError({"action": ["Use add or remove."]})
     targets = list(Target.objects.visible_to(request.user).filter(pk__in=payload.targets))

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from tom.spreadsheet import restore_cell, safe_row
+from core.spreadsheet import restore_cell, safe_row
 
 from .forms import FORM_FIELDS, LABELS, TargetForm
 from .models import Scheme, TargetExtra, TargetType
@@ -81,7 +81,7 @@ def _header(cells: list[str]) -> list[str]:
     A name is lowered only when its lower-case form is not itself in the header, so our export's extra
     field called ``RA`` beside its ``ra`` column stays an extra field. A column named twice is refused.
     """
-    names = [restore_cell(cell).strip() for cell in cells]  # our export's formula guard undone (tom.spreadsheet)
+    names = [restore_cell(cell).strip() for cell in cells]  # our export's formula guard undone (core.spreadsheet)
     written = set(names)
     columns = [name.lower() if _is_known(name.lower()) and name.lower() not in written else name for name in names]
     positions: dict[str, list[int]] = {}
@@ -279,7 +279,7 @@ def column_descriptions() -> list[tuple[str, str]]:
 def export_rows(queryset):
     """CSV lines (header first) for the targets in ``queryset``; extras become columns.
 
-    Every cell goes through ``tom.spreadsheet.safe_row``: names and extras come from peers and streams,
+    Every cell goes through ``core.spreadsheet.safe_row``: names and extras come from peers and streams,
     and a text cell starting with ``=`` must not run as a formula in whoever's spreadsheet opens the file.
     """
     extra_keys = sorted(set(

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm
 
-from tom.permissions import has_object_perm, object_for, object_view
+from core.permissions import has_object_perm, object_for, object_view
 
 from .models import Target, TargetList
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, create_model
 
-from tom.apipaging import Id
+from core.ids import Id
 
 from .models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target
 
@@ -106,3 +106,62 @@ def target_json(target: Target, groups: list | None = None) -> dict:
     data["shared_from"] = target.shared_from
     data["groups"] = [{"id": g.pk, "name": g.name} for g in (groups or [])]
     return data
+
+
+# What the API answers (``response=`` of each operation): the JSON is what TOM Toolkit clients read, field for field
+# and in this order; dates are ISO 8601 text, as ``target_json`` writes them.
+class NamedOut(Schema):
+    id: int
+    name: str
+
+
+class ExtraOut(Schema):
+    id: int
+    key: str
+    value: str
+
+
+class NeighbourOut(Schema):
+    id: int
+    name: str
+    separation_arcsec: float
+
+
+TargetOut = create_model(
+    "TargetOut", __base__=Schema, __doc__="A target as the TOM Toolkit represents it.",
+    id=(int, ...), targetextra_set=(list[ExtraOut], ...), aliases=(list[NamedOut], ...), name=(str, ...),
+    type=(str, ...), created=(str, ...), modified=(str, ...),
+    **{field: (Optional[float], None) for field in SIDEREAL_FIELDS}, scheme=(str, ""),
+    **{field: (Optional[float], None) for field in ORBITAL_FIELDS},
+    shared_by=(str, ""), shared_from=(str, ""), groups=(list[NamedOut], ...),
+)
+
+
+class TargetSaved(TargetOut):
+    """A created or changed target; ``warnings`` and ``neighbours`` only when a known target is close by."""
+
+    message: str
+    warnings: list[str] = []
+    neighbours: list[NeighbourOut] = []
+
+
+class TargetListOut(Schema):
+    id: int
+    name: str
+    created: str
+
+
+class TargetListCreated(Schema):
+    id: int
+    name: str
+    message: str
+
+
+class TargetListDetail(TargetListOut):
+    targets: list[int]
+
+
+class MembershipOut(Schema):
+    id: int
+    changed: int
+    message: str

@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tom.ids import parse_ids
-from tom.pagination import paginate
-from tom.permissions import global_perm, has_object_perm, login
+from core.ids import parse_ids
+from core.paging_pages import paginate
+from core.permissions import global_perm, has_object_perm, login
 
 from . import services
 from .coordinates import galactic, sexagesimal

@@ -1,4 +1,7 @@
-"""The one NinjaAPI, mounted at /api/, with a router per app.
+"""The one NinjaAPI, with a router per app: /api/... and the TOM Toolkit's persistent-share paths under /targets/.
+
+It is mounted at the site's root (``tom/urls.py``) so that one API, with one set of error handlers and one
+schema (/api/openapi.json, shown at /api/docs), serves both prefixes.
 
 Every response is JSON, errors included (TOM Toolkit senders show the body
 of a 4xx to their users): field errors come back DRF-style,
@@ -12,16 +15,20 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from .api_json import NotJson, loads_request
-from .auth import API_AUTH
-from .identity import tom_id
-from .lockout import LockedOut
+from core.api_json import NotJson, loads_request
+from core.auth import API_AUTH
+from core.identity import tom_id
+from core.lockout import LockedOut
+from core.permissions import api_rule
+from dataproducts.api import datums_router, products_router
+from sharing.continuous_api import persistentshare_router
+from targets.api import lists_router, targets_router
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +53,8 @@ api = NinjaAPI(
     description="Targets, reduced data and data products; accepts what TOM Toolkit TOMs send when they share.",
     urls_namespace="api",
     auth=API_AUTH,
-    docs_url="/docs",
-    openapi_url="/openapi.json",
+    docs_url="/api/docs",
+    openapi_url="/api/openapi.json",
     parser=FastParser(),
     renderer=FastRenderer(),
 )
@@ -116,11 +123,21 @@ def crashed(request, exc):
     return api.create_response(request, {"detail": "Internal error; it has been logged."}, status=500)
 
 
-@api.get("/", auth=None, summary="What this TOM is and what its API can do", tags=["tom"])
+class Description(Schema):
+    id: str
+    name: str
+    software: str
+    api_version: str
+    capabilities: list[str]
+    endpoints: dict[str, str]
+
+
+@api.get("/api/", response=Description, auth=None, summary="What this TOM is and what its API can do", tags=["tom"])
+@api_rule(public=True)
 def describe(request):
     """Lets a sender tell one of ours (bulk datums) from a TOM Toolkit peer, and learn our id.
 
-    ``id`` is this TOM's identity (``tom.identity``): a peer that shares with us continuously reads it here, at
+    ``id`` is this TOM's identity (``core.identity``): a peer that shares with us continuously reads it here, at
     the BASE_URL it was configured with, to recognise data that came from us. ``name`` is for people only.
     """
     return {
@@ -136,14 +153,8 @@ def describe(request):
     }
 
 
-def register_routers() -> None:
-    from dataproducts.api import datums_router, products_router
-    from targets.api import lists_router, targets_router
-
-    api.add_router("/targets/", targets_router)
-    api.add_router("/targetlists/", lists_router)
-    api.add_router("/reduceddatums/", datums_router)
-    api.add_router("/dataproducts/", products_router)
-
-
-register_routers()
+api.add_router("/api/targets/", targets_router)
+api.add_router("/api/targetlists/", lists_router)
+api.add_router("/api/reduceddatums/", datums_router)
+api.add_router("/api/dataproducts/", products_router)
+api.add_router("/targets/", persistentshare_router)  # the TOM Toolkit's paths: /targets/persistentshare/...

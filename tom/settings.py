@@ -17,7 +17,7 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from tom.production import DEMO_SECRET_KEY, refuse_weak_secret_key, serves_the_public
+from core.production import DEMO_SECRET_KEY, refuse_weak_secret_key, serves_the_public
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -99,7 +99,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEMO_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-CSRF_FAILURE_VIEW = "tom.errors.csrf_failure"  # in words, and as an alert where an htmx form was sent
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"  # in words, and as an alert where an htmx form was sent
 # DEBUG off with a host other than this machine's: the TOM serves the public and will not start with a weak key
 # (the tom app checks the final settings again, for a local_settings.py that sets ALLOWED_HOSTS itself).
 refuse_weak_secret_key(DEBUG, ALLOWED_HOSTS, os.environ.get("SECRET_KEY", ""))
@@ -165,9 +165,9 @@ INSTALLED_APPS = [
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS/JS as static files, no CDN
     "django_tasks",
     "django_tasks_db",  # the durable task queue (continuous-sharing deliveries); `manage.py db_worker` runs it
-    "axes",  # failed logins counted and throttled (tom/lockout.py)
+    "axes",  # failed logins counted and throttled (core/lockout.py)
     "csp",  # the Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
-    "tom",
+    "core",  # the plumbing, API tokens and this TOM's identity (app label "tom")
     "targets",
     "dataproducts",
     "sharing",
@@ -199,13 +199,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "tom.middleware.RefuseCrossSiteApiWritesMiddleware",
+    "core.middleware.RefuseCrossSiteApiWritesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "tom.middleware.RejectNulMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out login into its answer
 ]
 
@@ -230,8 +230,8 @@ CONTENT_SECURITY_POLICY = {
 
 ROOT_URLCONF = "tom.urls"
 
-# Fields left empty are not marked valid (green) after a failed submit: tom/bootstrap.py says why.
-BOOTSTRAP5 = {"field_renderers": {"default": "tom.bootstrap.FieldRenderer"}}
+# Fields left empty are not marked valid (green) after a failed submit: core/bootstrap.py says why.
+BOOTSTRAP5 = {"field_renderers": {"default": "core.bootstrap.FieldRenderer"}}
 
 TEMPLATES = [
     {
@@ -243,7 +243,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tom.context_processors.tom",
+                "core.context_processors.tom",
             ],
         },
     },
@@ -294,16 +294,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Password guessing (tom/lockout.py, django-axes): after LOGIN_FAILURE_LIMIT failures (login page or HTTP Basic)
+# Password guessing (core/lockout.py, django-axes): after LOGIN_FAILURE_LIMIT failures (login page or HTTP Basic)
 # within LOGIN_COOLOFF_MINUTES of each other, an address may not try that account again, or any account once it
 # has that many failures over all of them, until the cool-off has passed since its last failure.
 AXES_FAILURE_LIMIT = env_number("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # never the account alone: see tom/lockout.py
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # never the account alone: see core/lockout.py
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would (Retry-After)
-AXES_LOCKOUT_CALLABLE = "tom.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "tom.lockout.client_ip"
-AXES_CLIENT_STR_CALLABLE = "tom.lockout.client_str"
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.lockout.client_ip"
+AXES_CLIENT_STR_CALLABLE = "core.lockout.client_str"
 AXES_SENSITIVE_PARAMETERS: list[str] = []  # log which account and address failed (the password never is)
 # Reverse proxies in front of this TOM that append the client's address to X-Forwarded-For (nginx's
 # $proxy_add_x_forwarded_for): 0 trusts no header and counts failures against the connection's address.
@@ -365,7 +365,7 @@ if STORAGE_BACKEND == "s3":
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "tom.staticfinders.PlotlyFinder",
+    "core.staticfinders.PlotlyFinder",
 ]
 WHITENOISE_USE_FINDERS = True
 

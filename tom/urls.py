@@ -2,18 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import tokens, views
-from .api import api
-from .permissions import public
-from sharing.continuous_api import continuous_api
+from core import tokens
+from core.permissions import public
 from targets import urls as targets_urls
 from tom_targets import urls as toolkit_target_urls
 
-# Refusals and failures in words (tom/errors.py): JSON under the APIs, an alert for htmx, else a page of the site.
-handler400 = "tom.errors.bad_request"  # a request Django cannot read (too large, too many fields) or a BadRequest
-handler403 = "tom.errors.permission_denied"
-handler404 = "tom.errors.page_not_found"
-handler500 = "tom.errors.server_error"
+from . import views
+from .api import api
+
+# Refusals and failures in words (core/errors.py): JSON under the APIs, an alert for htmx, else a page of the site.
+handler400 = "core.errors.bad_request"  # a request Django cannot read (too large, too many fields) or a BadRequest
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,9 +27,8 @@ urlpatterns = [
     path("targets/", include("sharing.urls")),
     # Ours, plus the TOM Toolkit's names for our pages (targets:share...), for templates written for it.
     path("targets/", include((targets_urls.urlpatterns + toolkit_target_urls.urlpatterns, targets_urls.app_name))),
-    path("targets/", continuous_api.urls),  # /targets/persistentshare/... (the TOM Toolkit's paths)
+    path("", api.urls),  # /api/... and the TOM Toolkit's /targets/persistentshare/..., after the pages at targets/
     path("dataproducts/", include("dataproducts.urls")),
     path("alertstreams/", include("alertstreams.urls")),
-    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

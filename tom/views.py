@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 
-from .permissions import login, public
+from core.permissions import login, public
 
 
 @public

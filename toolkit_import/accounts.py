@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, identify_hashe
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from tom.models import ApiToken, token_digest
+from core.models import ApiToken, token_digest
 
 from .permissions import PermissionMap
 from .report import CHANGED, KEPT, NOT_MAPPED, SKIPPED

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 from django.core.files import File
 
+from core.gcpause import gc_paused
 from dataproducts.datums import DatumColumns, DatumError, checked_column, parse_datum
 from dataproducts.models import DataProduct, Origin, data_product_path, data_product_types
 from dataproducts.services import save_datums_many
-from tom.gcpause import gc_paused
 
 from .report import CHANGED, NOT_MAPPED, SKIPPED
 from .run import ImportRun

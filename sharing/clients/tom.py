@@ -7,7 +7,7 @@ message). A peer that answers ``GET /api/`` as one of ours gets the bulk
 endpoint; a TOM Toolkit peer gets one POST per datum.
 
 Every request says who sends it: ``X-TOM-Name`` (our ``TOM_NAME``, for people)
-and ``X-TOM-Id`` (our identity, ``tom.identity``), which the receiver records
+and ``X-TOM-Id`` (our identity, ``core.identity``), which the receiver records
 with the data so that it never sends them back to us (``sharing.echoes``).
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ import orjson
 from django.conf import settings
 from django.utils.translation import ngettext
 
+from core.identity import tom_id
 from dataproducts.files import StorageUnavailable, store_errors
-from tom.identity import tom_id
 
 from ..destinations import TomDestination
 from ..errors import SharingError

@@ -7,7 +7,7 @@ entry, which is also the site selector (click to hide, double-click to show
 only that site). The x axis is UTC; hovers add the site's local time, the
 airmass and altitude, and the Moon's distance. Site names come from settings:
 they are escaped for plotly (which renders some HTML in names and hovers) and
-the JSON is escaped for the <script> element (``tom.plotting``).
+the JSON is escaped for the <script> element (``core.plotting``).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
-from tom.plotting import plotly_text
+from core.plotting import plotly_text
 
 from .nights import GOOD_AIRMASS, SiteNight, Visibility
 
@@ -54,7 +54,7 @@ def _numbers(values: np.ndarray) -> list[float | None]:
 
 
 def visibility_figure(visibility: Visibility) -> dict | None:
-    """The plotly figure as a dict (``tom.plotting.script_safe_json`` serialises it without plotly's validation,
+    """The plotly figure as a dict (``core.plotting.script_safe_json`` serialises it without plotly's validation,
     which costs more than the astronomy here)."""
     nights = [night for night in visibility.nights if night.has_night]
     if not nights:

@@ -286,7 +286,7 @@ def visibility_for(target, now: datetime | None = None, sites=None) -> Visibilit
     if not sites:
         return Visibility(now, problem="No observatories are configured (the VISIBILITY_SITES setting is empty).")
     with warnings.catch_warnings():
-        # Past the bundled IERS tables astropy warns on every call; tom.astropy_offline explains why that is fine.
+        # Past the bundled IERS tables astropy warns on every call; core.astropy_offline explains why that is fine.
         warnings.simplefilter("ignore", AstropyWarning)
         return _compute(target, sky, sites, now)
 

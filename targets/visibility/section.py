@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tom.plotting import script_safe_json
+from core.plotting import script_safe_json
 
 from .figure import visibility_figure
 from .nights import GOOD_AIRMASS, SiteNight, visibility_for

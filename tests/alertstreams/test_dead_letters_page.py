@@ -45,3 +45,15 @@ def test_the_menu_links_dead_letters_only_for_those_who_may_see_them(client_for)
     outsider_page = client_for("outsider").get(reverse("targets:list")).content.decode()
     assert link not in outsider_page
     assert reverse("sharing:persistentshare-manage") in outsider_page
+
+
+def test_it_pages_fifty_at_a_time(client_for):
+    """With the pages' paging (core.paging_pages), like every page of the site; a page past the end is empty."""
+    DeadLetter.objects.bulk_create(DeadLetter(stream="s", topic="t", partition=0, offset=i, value=b"x",
+                                              handler="h", error=f"e{i:03d}", attempts=1) for i in range(51))
+    client = client_for("superuser")
+    first = client.get("/alertstreams/dead-letters/").content.decode()
+    assert "e050" in first and "e000" not in first and "?page=2" in first and "?page=0" not in first
+    second = client.get("/alertstreams/dead-letters/", {"page": "2"}).content.decode()
+    assert "e000" in second and "e001" not in second and "?page=1" in second and "?page=3" not in second
+    assert client.get("/alertstreams/dead-letters/", {"page": "99999999999999999999"}).status_code == 200

@@ -5,7 +5,7 @@ import base64
 import pytest
 from django.test import Client
 
-from tom.auth import verified
+from core.auth import verified
 
 
 def basic(username: str, password: str) -> dict:

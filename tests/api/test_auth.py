@@ -6,10 +6,10 @@ import uuid
 from django.test import Client
 from django.urls import reverse
 
+from core import auth
+from core.identity import tom_id
+from core.models import ApiToken
 from tests.api.conftest import basic
-from tom import auth
-from tom.identity import tom_id
-from tom.models import ApiToken
 
 
 def test_every_error_is_json(client, target):

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from core.identity import tom_id
 from dataproducts.models import Ingest, Origin
 from dataproducts.services import save_datums
 from sharing.continuous import create_persistent_share
@@ -18,7 +19,6 @@ from sharing.echoes import echo_rule
 from sharing.models import PersistentShare, ShareRecord
 from tests.continuous.conftest import photometry
 from tests.continuous.test_delivery import remote_count
-from tom.identity import tom_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from core.models import ApiToken, token_digest
 from dataproducts.models import DataProduct, Ingest, ReducedDatum
 from targets.models import (
     ORBITAL_FIELDS,
@@ -41,7 +42,6 @@ from tests.interop.toolkits import (
     tallies,
     toolkit_psycopg,
 )
-from tom.models import ApiToken, token_digest
 from toolkit_import.report import CHANGED, KEPT, NOT_MAPPED, SKIPPED
 from toolkit_import.services import import_toolkit
 

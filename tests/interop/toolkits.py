@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from django.contrib.auth.models import Group, User
 
+from core.models import ApiToken
 from dataproducts.models import DataProduct, Ingest, ReducedDatum
 from targets.models import (
     Target,
@@ -32,7 +33,6 @@ from targets.models import (
     TargetUserObjectPermission,
 )
 from tests.servers import ROOT, TOOLKIT_SCRIPTS, TOOLKIT_VERSION, make_toolkit_project, toolkit_env, toolkit_python
-from tom.models import ApiToken
 from toolkit_import.services import import_toolkit
 
 TOOLKIT2_VERSION = "2.32.4"  # the last 2.x release

@@ -1,6 +1,6 @@
 """Guessing passwords is throttled, on the login page and over HTTP Basic (issue 11, item 6).
 
-Failures count per account+address and per address (django-axes, tom/lockout.py): a locked-out address is
+Failures count per account+address and per address (django-axes, core/lockout.py): a locked-out address is
 refused even the right password, a locked-out Basic guess costs no password hash, and a guesser elsewhere
 cannot lock out a peer that sends the right password from its own address.
 """
@@ -21,8 +21,8 @@ from django.test import Client
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
+from core.auth import verified
 from tests.servers import ROOT, start_our_tom
-from tom.auth import verified
 
 GUESSER = "10.0.0.66"
 PEER = "10.0.0.7"

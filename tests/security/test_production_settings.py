@@ -16,9 +16,9 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
+from core.production import DEMO_SECRET_KEY
 from tests.e2e.test_targets_in_browser import log_in
 from tests.servers import ROOT
-from tom.production import DEMO_SECRET_KEY
 
 STRONG_KEY = secrets.token_urlsafe(50)
 

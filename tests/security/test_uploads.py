@@ -34,10 +34,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from core.auth import verified
 from dataproducts.models import DataProduct, ReducedDatum
 from tests.api.conftest import basic
 from tests.servers import ROOT, start_our_tom
-from tom.auth import verified
 
 HTMX = {"HX-Request": "true"}
 GIB = 2**30

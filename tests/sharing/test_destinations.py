@@ -95,8 +95,8 @@ def test_manage_py_check_refuses_a_tom_id_that_is_not_a_uuid(settings):
 def test_tom_id_comes_from_the_setting_or_the_database(db, settings):
     import uuid
 
-    from tom.identity import tom_id
-    from tom.models import TomIdentity
+    from core.identity import tom_id
+    from core.models import TomIdentity
 
     settings.TOM_ID = ""
     made = tom_id()

@@ -6,8 +6,11 @@ from .astropy_offline import configure as configure_astropy
 from .production import refuse_weak_secret_key
 
 
-class TomConfig(AppConfig):
-    name = "tom"
+class CoreConfig(AppConfig):
+    name = "core"
+    # The label the app's tables, permissions and migration history were created with (``tom``, when these models
+    # lived in the project's package): keeping it means no migration.
+    label = "tom"
     verbose_name = "TOM"
 
     def ready(self) -> None:

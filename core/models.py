@@ -47,7 +47,7 @@ class TomIdentity(models.Model):
     """This TOM's stable identity: a UUID made once (by a migration), sent with every share and shown at GET /api/.
 
     Names are not identities: two TOMs may both keep the default ``TOM_NAME``. Continuous sharing tells
-    which peer a datum came from by this id (``sharing.echoes``). One row; ``tom.identity.tom_id()`` reads it,
+    which peer a datum came from by this id (``sharing.echoes``). One row; ``core.identity.tom_id()`` reads it,
     and the ``TOM_ID`` setting overrides it (to keep the id when the database is rebuilt).
     """
 

@@ -32,9 +32,11 @@ from django.template import loader
 
 logger = logging.getLogger(__name__)
 
-# Our two NinjaAPIs: /api/, and the TOM Toolkit's persistent-share paths under /targets/ (sharing/continuous_api.py)
-# beside which live pages of ours (persistentshare/manage/, <pk>/persistentshare/create/...).
-API_PATH = re.compile(r"/(api/|targets/persistentshare/(\d+/(retry/)?|openapi\.json)?$|targets/\d+/persistentshare/$)")
+# The API's paths: /api/, and the TOM Toolkit's persistent-share paths under /targets/ (sharing/continuous_api.py)
+# beside which live pages of ours (persistentshare/manage/, <pk>/persistentshare/create/...). openapi.json there
+# was the persistent-share API's own schema, before it joined /api/openapi.json: kept, it costs nothing.
+API_PATH = re.compile(
+    r"/(api/|targets/persistentshare/(\d+/((retry|resume)/)?|openapi\.json)?$|targets/\d+/persistentshare/$)")
 
 TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 413: "Request too large", 500: "Server error"}
 PAGES = {400: "400.html", 403: "403.html", 404: "404.html", 413: "400.html"}

@@ -8,10 +8,15 @@ is not one is a tampered or broken request, refused whole.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
 from django.core.exceptions import BadRequest
+from pydantic import Field
 
 MAX_ID = 2**63 - 1  # the largest value of a 64-bit signed primary key (SQLite and PostgreSQL bigint)
+
+# An id in an API path, query or body: a larger number is a 400, not an overflow inside the database driver.
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 def parse_id(value, field: str) -> int:

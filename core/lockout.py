@@ -11,7 +11,7 @@ stop a peer's sharing.
 
 The login page goes through ``django.contrib.auth.authenticate``, where axes'
 backend and middleware do the work. HTTP Basic checks passwords itself
-(``tom.auth``: a verified password is remembered per process), so it asks
+(``core.auth``: a verified password is remembered per process), so it asks
 here *before* the ~250 ms hash check whether the address is locked out (a
 locked-out guess then costs a query, not a hash) and reports each failure to
 axes through Django's ``user_login_failed`` signal, like a failed login.

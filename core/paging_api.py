@@ -1,15 +1,28 @@
-"""DRF-style limit/offset pages (``count``, ``next``, ``previous``, ``results``), as TOM Toolkit clients read them."""
+"""The API's paging policy (every list operation under the API uses it; pages use ``core.paging_pages``).
+
+DRF-style limit/offset pages (``count``, ``next``, ``previous``, ``results``), as TOM Toolkit clients read them:
+``?limit=`` (default 100, at most 1000) and ``?offset=``. ``count`` is exact, since those clients read it: one
+COUNT of the rows the caller may see, per request.
+"""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Generic, TypeVar
 
 from django.http import QueryDict
-from pydantic import Field
+from ninja import Schema
 
-from .ids import MAX_ID
+T = TypeVar("T")
 
-# Ids fit the database's 64-bit integers; a larger number is a 400, not an overflow inside the database driver.
-Id = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+class Paged(Schema, Generic[T]):
+    """A page of a list, as :func:`page` answers it: ``response=Paged[ItemSchema]`` on a list operation."""
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[T]
+
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

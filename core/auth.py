@@ -8,7 +8,7 @@ hash): the next request with the same credentials costs a dictionary lookup
 and one query for the user. Changing the password changes the stored hash,
 so a remembered check never outlives it; entries also expire.
 
-Wrong passwords are throttled per account and address (``tom.lockout``,
+Wrong passwords are throttled per account and address (``core.lockout``,
 django-axes): a locked-out address is refused before the hash is checked.
 """
 from __future__ import annotations

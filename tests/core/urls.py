@@ -6,8 +6,9 @@ from django.db import OperationalError
 from django.http import Http404
 from django.urls import path
 
-from tom.permissions import public
-from tom.urls import handler400, handler403, handler404, handler500, urlpatterns as site_urlpatterns  # noqa: F401
+from core.permissions import public
+from tom.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from tom.urls import urlpatterns as site_urlpatterns
 
 
 @public

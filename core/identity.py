@@ -1,4 +1,4 @@
-"""Which TOM this is: a stable UUID, not a name (see :class:`tom.models.TomIdentity`)."""
+"""Which TOM this is: a stable UUID, not a name (see :class:`core.models.TomIdentity`)."""
 from __future__ import annotations
 
 import uuid

@@ -1,6 +1,7 @@
-"""Pagination that costs the same on a million rows as on a hundred.
+"""The pages' paging policy (every HTML page that lists rows uses it; the API's is ``core.paging_api``):
+a page costs the same on a million rows as on a hundred.
 
-Django's Paginator counts every matching row on each page view; on a large,
+``?page=N``, clamped to 1..MAX_PAGE. Django's Paginator counts every matching row on each page view; on a large,
 permission-filtered table that count costs more than the page. Here the page
 is fetched with one extra row (to know whether there is a next page), and the
 count stops at a limit, beyond which the page says "10,000+".

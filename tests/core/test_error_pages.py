@@ -1,4 +1,4 @@
-"""403, 404 and 500 in the site's layout, an alert for htmx, JSON under the API (tom/errors.py; issue 12 items 1, 12).
+"""403, 404 and 500 in the site's layout, an alert for htmx, JSON under the API (core/errors.py; issue 12 items 1, 12).
 
 Django shows these only with DEBUG off, which is how the tests run (and how the TOM is deployed).
 """
@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.tom.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
 HTMX = {"HX-Request": "true"}
 
 
