@@ -1,4 +1,4 @@
-"""docs/api.md's endpoint table lists exactly the endpoints /api/ serves (read from the page and the OpenAPI schema)."""
+"""docs/api.md's endpoint table lists exactly the endpoints the API serves (/api/... and /targets/persistentshare/...) (read from the page and the OpenAPI schema)."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ from tom.api import api
 def documented_endpoints() -> set[tuple[str, str]]:
     page = (ROOT / "docs" / "api.md").read_text()
     table = re.search(r"^## Endpoints$(.*?)^## ", page, re.S | re.M).group(1)
-    rows = re.findall(r"^\| `(GET|POST|PATCH|PUT|DELETE) (/api/[^`]*)` \|", table, re.M)
+    rows = re.findall(r"^\| `(GET|POST|PATCH|PUT|DELETE) (/(?:api|targets)/[^`]*)` \|", table, re.M)
     return {(method, re.sub(r"<\w+>", "{}", path)) for method, path in rows}
 
 
