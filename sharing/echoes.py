@@ -31,7 +31,8 @@ from django.db.models import Q
 
 from dataproducts.models import Origin
 
-from .destinations import Destination, HermesDestination, TomDestination
+from .destinations import Destination, HermesDestination, TomDestination, destination, split_destination
+from .models import PersistentShare
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,9 @@ def echo_rule(dest: Destination | None, peer_id: uuid.UUID | None) -> EchoRule |
     if isinstance(dest, TomDestination) and peer_id is not None:
         return EchoRule(Origin.API, uuid.UUID(str(peer_id)))
     return None
+
+
+def share_echo_rule(share: PersistentShare) -> EchoRule | None:
+    """The one decision, for the queue and the worker alike: what counts as having come from ``share``'s
+    destination (by what it told us of itself, ``share.peer_id``), or None when nothing does."""
+    return echo_rule(destination(split_destination(share.destination)[0]), share.peer_id)

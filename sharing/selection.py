@@ -56,8 +56,15 @@ def photometry_choices(target: Target) -> tuple[list[str], list[str]]:
 
 @dataclass
 class Selection:
+    """What one share sends: datums (a subquery, never a list of ids) and data product files.
+
+    ``count``: how many datums, when whoever chose them counted already (the continuous-sharing worker counts
+    once, echoes apart); ``None`` to count when needed.
+    """
+
     datums: QuerySet  # ReducedDatum of the target, oldest first
     products: list[DataProduct]
+    count: int | None = None
 
     @property
     def datum_ids(self) -> QuerySet:

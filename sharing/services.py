@@ -22,6 +22,7 @@ from .clients.tom import TomClient
 from .destinations import HermesDestination, TomDestination, destination
 from .errors import SharingError, bounded, scrub
 from .models import ShareRecord
+from .selection import Selection
 
 DATA_CHOICES = ("none", "photometry", "all", "selected")
 
@@ -121,8 +122,8 @@ def without_file_rows(datums: QuerySet, product_pks) -> QuerySet:
     return datums.exclude(data_product__in=list(product_pks)) if product_pks else datums
 
 
-def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, products: list[DataProduct],
-            lists: tuple[str, ...]) -> Sent:
+def _to_tom(dest: TomDestination, user, target: Target, chosen: Selection, lists: tuple[str, ...]) -> Sent:
+    datums, products = chosen.datums, chosen.products
     client = TomClient(dest)
     try:
         all_lists = [f"Imported From {settings.TOM_NAME}", *lists]
@@ -149,7 +150,7 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
         # A file refused there (a TOM Toolkit cannot read ours: its processor wants a "time" column) still
         # gets its rows there, as datums.
         datums = without_file_rows(datums, arrived)
-        if datums.exists():
+        if (chosen.count > 0 if chosen.count is not None and not arrived else datums.exists()):
             with gc_paused():  # tens of thousands of small dicts: collections would rescan them all (tom/gcpause.py)
                 counts = client.send_datums(remote_id, [
                     datum_body(d) for d in datums.values_list(*DATUM_BODY_FIELDS, named=True).iterator(chunk_size=5000)])
@@ -167,28 +168,38 @@ def _to_tom(dest: TomDestination, user, target: Target, datums: QuerySet, produc
 
 
 def share_target(user, target: Target, destination_key: str, data: str = "none", lists: tuple[str, ...] = (),
-                 datum_ids=None, product_ids=(), hermes: HermesText | None = None, via: str = "page") -> ShareOutcome:
+                 datum_ids=None, product_ids=(), hermes: HermesText | None = None, via: str = "page",
+                 chosen: Selection | None = None) -> ShareOutcome:
     """Share ``target`` (and the data chosen) with one ``DATA_SHARING`` destination; record and return the outcome.
 
-    Callers check permissions first (``targets.permissions``); this only sends what belongs to ``target``.
+    What goes is ``chosen`` (a selection already made: the Share tab's, or a continuous batch counted once), or
+    else what ``data``, ``datum_ids`` and ``product_ids`` name. Callers check permissions first
+    (``targets.permissions``); this only sends what belongs to ``target``.
     """
-    if data not in DATA_CHOICES:
-        raise ValueError(f"data must be one of {DATA_CHOICES}")
-    datums = selected_datums(target, data, datum_ids)
-    products = list(DataProduct.objects.filter(target=target, pk__in=list(product_ids or ())).order_by("pk"))
-    n_datums = datums.count() if data == "selected" else 0
+    if chosen is None:
+        if data not in DATA_CHOICES:
+            raise ValueError(f"data must be one of {DATA_CHOICES}")
+        products = list(DataProduct.objects.filter(target=target, pk__in=list(product_ids or ())).order_by("pk"))
+        chosen = Selection(selected_datums(target, data, datum_ids), products)
+        n_datums = chosen.datums.count() if data == "selected" else 0
+        if data == "selected":
+            chosen.count = n_datums
+    else:
+        data = "selected"
+        n_datums = chosen.count if chosen.count is not None else chosen.datums.count()
+        chosen.count = n_datums
     record = ShareRecord(target=target, destination=destination_key, via=via,
                          user=user if user and user.is_authenticated else None,
-                         what=_describe(data, n_datums, len(products)))
+                         what=_describe(data, n_datums, len(chosen.products)))
     dest = destination(destination_key)
     permanent = False
     try:
         if isinstance(dest, TomDestination):
-            sent = _to_tom(dest, user, target, datums, products, lists)
+            sent = _to_tom(dest, user, target, chosen, lists)
         elif isinstance(dest, HermesDestination):
             from .hermes import share_to_hermes
 
-            sent = share_to_hermes(dest, user, target, datums, products, hermes or HermesText())
+            sent = share_to_hermes(dest, user, target, chosen.datums, chosen.products, hermes or HermesText())
         else:
             raise SharingError(f"{destination_key!r} is not a destination in DATA_SHARING.", permanent=True)
         counts = sent.counts

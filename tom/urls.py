@@ -5,7 +5,7 @@ from django.urls import include, path
 from . import tokens, views
 from .api import api
 from .permissions import public
-from sharing.continuous_api import continuous_api
+from sharing.continuous.api import continuous_api
 from targets import urls as targets_urls
 from tom_targets import urls as toolkit_target_urls
 

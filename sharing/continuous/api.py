@@ -4,7 +4,9 @@
 (get, PATCH, delete), ``/targets/<target_pk>/persistentshare/`` (one target's), plus
 ``/targets/persistentshare/<pk>/retry/`` and ``.../resume/`` (a paused share,
 now in the caller's name). Who may do what is ``sharing.permissions``, as on
-the pages. Its own NinjaAPI (mounted in
+the pages. The operations are a ninja ``Router``; every answer is one of the
+schemas below (a page of shares included), so ``openapi.json`` shows its real
+type. The router is mounted on its own NinjaAPI here (mounted in
 ``tom/urls.py``) with the main API's authentication (session with CSRF, HTTP
 Basic, token) and error handlers: every answer is JSON. The request field
 ``share_existing_data`` is the TOM Toolkit's, and so is ``destination`` written
@@ -16,9 +18,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404
-from ninja import Field, NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -27,9 +28,12 @@ from tom import api as main_api
 from tom.apipaging import Id, page
 from tom.auth import API_AUTH
 
-from . import continuous
-from .permissions import ADD, SHARE_NEEDS, VIEW, may, may_share, share_for, shares_visible_to
-from .models import Delivery, PersistentShare
+from ..models import Delivery, PersistentShare
+from ..permissions import ADD, SHARE_NEEDS, VIEW, may, may_share, share_for, shares_visible_to
+from . import shares
+from .shares import annotated
+
+router = Router(tags=["persistentshare"])
 
 continuous_api = NinjaAPI(
     title="Continuous sharing API",
@@ -70,10 +74,10 @@ class PersistentSharePatch(Schema):
 
 class PersistentShareOut(Schema):
     id: int
-    target: int
+    target: int = Field(alias="target_id")
     destination: str
     topic: str
-    user: int | None
+    user: int | None = Field(alias="user_id")
     created: datetime
     enabled: bool
     last_delivery: datetime | None
@@ -83,23 +87,29 @@ class PersistentShareOut(Schema):
     skipped_count: int
     failed_count: int
     waiting: int
-    paused: str  # why it sends nothing now (its owner may no longer share); "" while it sends
+    paused: str = Field(alias="paused_reason",
+                        description='Why it sends nothing now (its owner may no longer share); "" while it sends')
+
+    @staticmethod
+    def resolve_waiting(share: PersistentShare) -> int:
+        """Deliveries not yet sent: counted for a whole page at once (:func:`annotated`), else for this share."""
+        waiting = getattr(share, "waiting", None)
+        if waiting is None:
+            waiting = share.deliveries.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()
+        return waiting
 
 
-def annotated(queryset):
-    """Each share with how many deliveries wait (one query for the whole page)."""
-    waiting = Q(deliveries__status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING])
-    return queryset.annotate(waiting=Count("deliveries", filter=waiting)).order_by("-created", "-id")
+class PersistentSharePage(Schema):
+    """A DRF-style page (``count``, ``next``, ``previous``, ``results``), as TOM Toolkit clients read one."""
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[PersistentShareOut]
 
 
-def share_json(share: PersistentShare) -> dict:
-    return {"id": share.pk, "target": share.target_id, "destination": share.destination, "topic": share.topic,
-            "user": share.user_id,
-            "created": share.created, "enabled": share.enabled, "last_delivery": share.last_delivery,
-            "last_error": share.last_error, "retry_at": share.retry_at, "sent_count": share.sent_count,
-            "skipped_count": share.skipped_count, "failed_count": share.failed_count, "paused": share.paused_reason,
-            "waiting": share.waiting if hasattr(share, "waiting") else share.deliveries.filter(
-                status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()}
+def _as_is(share: PersistentShare) -> PersistentShare:
+    return share  # the page's rows are read by PersistentShareOut
 
 
 def _need(user, perm: str, words: str) -> None:
@@ -107,13 +117,13 @@ def _need(user, perm: str, words: str) -> None:
         raise PermissionDenied(f"You do not have permission to {words} ({perm}).")
 
 
-@continuous_api.get("persistentshare/", tags=["persistentshare"], summary="Continuous shares you may see")
+@router.get("persistentshare/", response=PersistentSharePage, summary="Continuous shares you may see")
 def list_shares(request):
     _need(request.user, VIEW, "view continuous shares")
-    return page(request, annotated(shares_visible_to(request.user)), share_json)
+    return page(request, annotated(shares_visible_to(request.user)), _as_is)
 
 
-@continuous_api.post("persistentshare/", response={201: PersistentShareOut}, tags=["persistentshare"],
+@router.post("persistentshare/", response={201: PersistentShareOut},
                      summary="Share a target's new data continuously")
 def create_share(request, payload: PersistentShareIn):
     _need(request.user, ADD, "add continuous shares")
@@ -122,17 +132,17 @@ def create_share(request, payload: PersistentShareIn):
         raise ValidationError({"target": [f"No target {payload.target}."]})
     if not may_share(request.user, target):  # the TOM Toolkit answers a target one may not change as invalid
         raise ValidationError({"target": [f"You may not share {target.name} (that needs {SHARE_NEEDS})."]})
-    share = continuous.create_persistent_share(request.user, target, payload.destination,
+    share = shares.create_persistent_share(request.user, target, payload.destination,
                                                share_existing_data=payload.share_existing_data, topic=payload.topic)
-    return Status(201, share_json(share))
+    return Status(201, share)
 
 
-@continuous_api.get("persistentshare/{int:pk}/", response=PersistentShareOut, tags=["persistentshare"])
+@router.get("persistentshare/{int:pk}/", response=PersistentShareOut)
 def get_share(request, pk: Id):
-    return share_json(share_for(request.user, pk))
+    return share_for(request.user, pk)
 
 
-@continuous_api.patch("persistentshare/{int:pk}/", response=PersistentShareOut, tags=["persistentshare"],
+@router.patch("persistentshare/{int:pk}/", response=PersistentShareOut,
                       summary="Change where a share sends, switch it on or off, or send its target's data so far")
 def change_share(request, pk: Id, payload: PersistentSharePatch):
     share = share_for(request.user, pk, "change")
@@ -142,36 +152,39 @@ def change_share(request, pk: Id, payload: PersistentSharePatch):
     if payload.user is not None and payload.user != share.user_id:
         raise ValidationError({"user": ["The owner is whoever created the share, resumed it or changed where it "
                                         "sends; it is not set by hand."]})
-    continuous.change_persistent_share(share, request.user, destination_key=payload.destination, topic=payload.topic,
+    shares.change_persistent_share(share, request.user, destination_key=payload.destination, topic=payload.topic,
                                        enabled=payload.enabled, share_existing_data=payload.share_existing_data)
-    return share_json(share_for(request.user, pk))
+    return share_for(request.user, pk)
 
 
-@continuous_api.delete("persistentshare/{int:pk}/", response={204: None}, tags=["persistentshare"])
+@router.delete("persistentshare/{int:pk}/", response={204: None})
 def delete_share(request, pk: Id):
-    continuous.delete_persistent_share(share_for(request.user, pk, "delete"))
+    shares.delete_persistent_share(share_for(request.user, pk, "delete"))
     return Status(204, None)
 
 
-@continuous_api.post("persistentshare/{int:pk}/retry/", response=PersistentShareOut, tags=["persistentshare"],
+@router.post("persistentshare/{int:pk}/retry/", response=PersistentShareOut,
                      summary="Send what waits or failed now, without waiting for the backoff")
 def retry_share(request, pk: Id):
     share = share_for(request.user, pk, "retry")
-    continuous.retry_now(share)
-    return share_json(share_for(request.user, pk))
+    shares.retry_now(share)
+    return share_for(request.user, pk)
 
 
-@continuous_api.post("persistentshare/{int:pk}/resume/", response=PersistentShareOut, tags=["persistentshare"],
+@router.post("persistentshare/{int:pk}/resume/", response=PersistentShareOut,
                      summary="Resume a paused share; its data go in your name from now on")
 def resume_share(request, pk: Id):
-    continuous.resume_share(share_for(request.user, pk, "resume"), request.user)
-    return share_json(share_for(request.user, pk))
+    shares.resume_share(share_for(request.user, pk, "resume"), request.user)
+    return share_for(request.user, pk)
 
 
-@continuous_api.get("{int:target_pk}/persistentshare/", tags=["persistentshare"], summary="One target's continuous shares")
+@router.get("{int:target_pk}/persistentshare/", response=PersistentSharePage, summary="One target's continuous shares")
 def list_target_shares(request, target_pk: Id):
     target = Target.objects.visible_to(request.user).filter(pk=target_pk).first()
     if target is None:
         raise Http404
     _need(request.user, VIEW, "view continuous shares")
-    return page(request, annotated(shares_visible_to(request.user, target)), share_json)
+    return page(request, annotated(shares_visible_to(request.user, target)), _as_is)
+
+
+continuous_api.add_router("", router)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from .destinations import HermesDestination, destinations
-from .forms import DestinationField
+from ..destinations import HermesDestination, destinations
+from ..forms import DestinationField
 
 
 def destination_choices() -> list[tuple[str, str]]:
