@@ -91,3 +91,8 @@ def selection(target: Target, scope: str, flt: PhotometryFilter, ticked=(), spec
     products = DataProduct.objects.filter(target=target)
     products = list((products if all_products else products.filter(pk__in=list(product_ids))).order_by("pk"))
     return Selection(datums, products)
+
+
+def without_file_rows(datums: QuerySet, product_pks) -> QuerySet:
+    """The datums minus the rows read from these products: a file sent is read there, its rows come with it."""
+    return datums.exclude(data_product__in=list(product_pks)) if product_pks else datums

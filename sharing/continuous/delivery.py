@@ -42,8 +42,7 @@ from django_tasks import default_task_backend, task
 from dataproducts.models import ReducedDatum
 
 from ..clients.http import deadline_seconds
-from ..clients.tom import TomClient
-from ..destinations import HermesDestination, TomDestination, destination, split_destination
+from ..destinations import destination, split_destination
 from ..echoes import share_echo_rule
 from ..errors import SharingError, bounded
 from ..models import Delivery, PersistentShare, ShareRecord
@@ -93,22 +92,17 @@ def _claim(share: PersistentShare) -> tuple[str, list[Delivery]]:
 
 
 def learn_peer_id(share: PersistentShare, dest) -> uuid.UUID | None:
-    """The destination TOM's id, as it says at GET /api/ on its configured BASE_URL (asked until it gives one).
+    """The destination's id, as it says itself (a TOM of ours at GET /api/ on its configured BASE_URL), asked
+    until it gives one.
 
     Its name comes along, for people. A TOM Toolkit gives none, and is asked again at each delivery (one small
     GET, which the share makes anyway to learn what kind of TOM it talks to).
     """
-    if isinstance(dest, TomDestination) and dest.configured and share.peer_id is None:
-        client = TomClient(dest)
-        try:
-            about = client.about()
-        finally:
-            client.close()
-        try:
-            share.peer_id = uuid.UUID(str(about.get("id") or "")[:100])
-        except ValueError:
+    if dest is not None and share.peer_id is None:
+        peer_id, peer_name = dest.identify()
+        if peer_id is None:
             return None
-        share.peer_name = str(about.get("name") or "")[:200]
+        share.peer_id, share.peer_name = peer_id, peer_name
         PersistentShare.objects.filter(pk=share.pk).update(peer_id=share.peer_id, peer_name=share.peer_name)
     return share.peer_id
 
@@ -176,9 +170,9 @@ def deliver(share_id: int) -> str:
     if record.outcome == ShareRecord.Outcome.SENT:
         _done(share, deliveries, record, record.created_count + record.existing_count, skipped)
         return f"sent {n_datums} to {share.destination}"
-    if record.outcome == ShareRecord.Outcome.PARTIAL and isinstance(dest, HermesDestination):
-        # Parts already published cannot be taken back, and a resend would publish them again under new _ids
-        # (Hermes has no duplicate check): stop, with the reason, until someone decides ("Retry now").
+    if record.outcome == ShareRecord.Outcome.PARTIAL and dest is not None and not dest.resend_is_harmless:
+        # What arrived cannot be taken back, and a resend would store it again there (Hermes publishes parts again
+        # under new _ids): stop, with the reason, until someone decides ("Retry now").
         return _failed(share, deliveries, record.message, True, record)
     if record.outcome == ShareRecord.Outcome.PARTIAL and max(d.attempts for d in deliveries) + 1 >= PARTIAL_ATTEMPTS:
         return _failed(share, deliveries, record.message, True, record)

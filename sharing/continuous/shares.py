@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from targets.models import Target
 
-from ..destinations import HermesDestination, destination, split_destination
+from ..destinations import destination, split_destination
 from ..models import Delivery, PersistentShare
 from .delivery import request_delivery
 from .queue import queue_existing_data
@@ -42,16 +42,7 @@ def where_to(text: str, topic: str = "") -> tuple[str, str]:
         raise ValidationError({"destination": f"{key!r} is not a destination in DATA_SHARING."})
     if not dest.configured:
         raise ValidationError({"destination": f"{dest.display_name} is not configured: {' '.join(dest.problems)}"})
-    if not isinstance(dest, HermesDestination):
-        if topic:
-            raise ValidationError({"topic": f"{dest.display_name} is a TOM: only a Hermes destination has topics."})
-        return key, ""
-    if not dest.topics:
-        raise ValidationError({"destination": f"{dest.display_name} has no USER_TOPICS to publish to."})
-    if topic and topic not in dest.topics:
-        raise ValidationError({"topic": f"{topic!r} is not one of {dest.display_name}'s USER_TOPICS "
-                                        f"({', '.join(dest.topics)})."})
-    return key, topic or dest.topics[0]
+    return key, dest.stored_topic(topic)
 
 
 def duplicate_error(target: Target, key: str, topic: str) -> ValidationError:
