@@ -16,6 +16,7 @@ from datetime import timezone
 
 from django.conf import settings
 
+from targets.hermes_names import ORBITAL_ELEMENTS
 from targets.models import Target
 
 from . import units
@@ -49,11 +50,7 @@ def _maybe(entry: dict, key: str, value) -> None:
 def orbital_elements(target: Target) -> dict:
     """Our orbital elements under Hermes' names (epochs are MJD, which Hermes reads as such)."""
     elements: dict = {}
-    for ours, theirs in (("epoch_of_elements", "epoch_of_elements"), ("inclination", "orbital_inclination"),
-                         ("lng_asc_node", "longitude_of_the_ascending_node"),
-                         ("arg_of_perihelion", "argument_of_the_perihelion"), ("eccentricity", "eccentricity"),
-                         ("semimajor_axis", "semimajor_axis"), ("mean_anomaly", "mean_anomaly"),
-                         ("perihdist", "perihelion_distance"), ("epoch_of_perihelion", "epoch_of_perihelion")):
+    for ours, theirs in ORBITAL_ELEMENTS.items():
         value = getattr(target, ours)
         if value is not None:
             # Hermes keeps epochs as text (a date, or a JD / MJD number).
