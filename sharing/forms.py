@@ -16,8 +16,7 @@ from dataproducts.datums import DatumError, parse_timestamp
 from dataproducts.processors.times import EARLIEST_YEAR, LATEST_YEAR, mjd_to_datetimes, number_to_mjd
 
 from .destinations import destinations
-from .selection import PhotometryFilter, photometry_choices, selection, spectra
-from .hermes import HermesText
+from .selection import HermesText, PhotometryFilter, photometry_choices, selection, spectra
 
 SCOPES = [("matching", "Every photometry point the filter keeps"), ("ticked", "Only the points ticked below"),
           ("none", "No photometry")]

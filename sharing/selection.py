@@ -1,4 +1,4 @@
-"""What the Share tab selects: photometry by filter or by ticked rows, spectra, data products.
+"""What the Share tab selects: photometry by filter or by ticked rows, spectra, data products; for Hermes, words.
 
 The page, its preview and its CSV download all go through :func:`selection`, so what is
 previewed is exactly what is sent or downloaded. Datums are kept as a subquery of ids (never
@@ -91,6 +91,16 @@ def selection(target: Target, scope: str, flt: PhotometryFilter, ticked=(), spec
     products = DataProduct.objects.filter(target=target)
     products = list((products if all_products else products.filter(pk__in=list(product_ids))).order_by("pk"))
     return Selection(datums, products)
+
+
+@dataclass(frozen=True)
+class HermesText:
+    """What a Hermes message says besides its data (the Share tab's title, message, authors and topic)."""
+
+    title: str = ""
+    message: str = ""
+    authors: str = ""
+    topic: str = ""  # one of the destination's USER_TOPICS; empty: the first of them
 
 
 def without_file_rows(datums: QuerySet, product_pks) -> QuerySet:

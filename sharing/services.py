@@ -19,9 +19,8 @@ from targets.models import Target
 from .counts import Counts
 from .destinations import destination
 from .errors import SharingError, bounded, scrub
-from .hermes import HermesText
 from .models import ShareRecord
-from .selection import Selection
+from .selection import HermesText, Selection
 
 DATA_CHOICES = ("none", "photometry", "all", "selected")
 

@@ -41,10 +41,9 @@ from django_tasks import default_task_backend, task
 
 from dataproducts.models import ReducedDatum
 
-from ..clients.http import deadline_seconds
 from ..destinations import destination, split_destination
 from ..echoes import share_echo_rule
-from ..errors import SharingError, bounded
+from ..errors import SharingError, bounded, deadline_seconds
 from ..models import Delivery, PersistentShare, ShareRecord
 from ..permissions import owner_problem
 from ..selection import Selection

@@ -21,11 +21,8 @@ from dataproducts.models import Origin
 from targets.models import Target
 from tom.placeholders import has_value
 
-from ..clients.hermes import kafka
-from ..clients.hermes.api import HermesApi, summary
 from ..counts import Counts, Sent
-from ..errors import SharingError
-from ..hermes import SENT_TYPES, build_messages, encoded, message_rows
+from ..errors import SharingError, summary
 from ..preview import SHOWN, Preview, pretty
 from ..selection import Selection
 from .base import Destination, EchoRule, base_url, flag
@@ -33,6 +30,8 @@ from .base import Destination, EchoRule, base_url, flag
 
 def _via_api(destination: HermesDestination, messages: list[dict]) -> list[tuple[str, str]]:
     """Hermes checks every part before any is published, so a refusal publishes nothing."""
+    from ..clients.hermes.api import HermesApi  # loaded where it is used: see sharing.destinations.base
+
     api = HermesApi(destination)
     try:
         for number, message in enumerate(messages, start=1):
@@ -129,6 +128,8 @@ class HermesDestination(Destination):
         """Send ``target`` and the chosen datums; a ``Sent`` with one UUID per published message."""
         if not self.configured:
             raise SharingError(f"{self.display_name} is not configured: {' '.join(self.problems)}", permanent=True)
+        from ..hermes import SENT_TYPES, build_messages, message_rows  # see sharing.destinations.base
+
         datums, products = chosen.datums, chosen.products
         messages = build_messages(self, user, target, datums, text)
         topic = messages[0]["topic"]
@@ -136,6 +137,8 @@ class HermesDestination(Destination):
             outcomes = _via_api(self, messages)
             how = f"through {self.display_name}"
         else:
+            from ..clients.hermes import kafka  # loaded where it is used: see sharing.destinations.base
+
             sender = self.credential_username or settings.TOM_NAME
             outcomes = kafka.publish(self, topic, messages, sender)
             how = f"straight to {kafka.topic_url(self, topic)}"
@@ -161,6 +164,8 @@ class HermesDestination(Destination):
         return Sent(text_out, counts=Counts(created=sent_rows, failed=failed_rows), message_ids=published)
 
     def preview(self, user, target: Target, chosen: Selection, lists: tuple[str, ...], text) -> Preview:
+        from ..hermes import build_messages, encoded  # see sharing.destinations.base
+
         result = Preview("hermes")
         if chosen.products:
             result.summary.append("Data product files are not sent to Hermes; only datums are.")

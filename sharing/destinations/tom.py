@@ -21,7 +21,6 @@ from targets.models import ORBITAL_FIELDS, SIDEREAL_FIELDS, Target
 from tom.gcpause import gc_paused
 from tom.placeholders import has_value
 
-from ..clients.tom import TomClient
 from ..counts import Counts, Sent
 from ..errors import basic_credentials
 from ..preview import SHOWN, Preview, pretty
@@ -43,6 +42,13 @@ def target_body(target: Target, user, lists: list[str]) -> dict:
     body["shared_by"] = user.get_username() if user is not None else ""
     body["shared_from"] = settings.TOM_NAME
     return body
+
+
+def _client(destination: TomDestination):
+    """A client for one share (loaded where it is used: see ``sharing.destinations.base``)."""
+    from ..clients.tom import TomClient
+
+    return TomClient(destination)
 
 
 def _lists(lists: tuple[str, ...]) -> list[str]:
@@ -79,7 +85,7 @@ class TomDestination(Destination):
         """Its id and name at ``GET /api/`` on its configured ``BASE_URL`` (a TOM Toolkit gives none)."""
         if not self.configured:
             return None, ""
-        client = TomClient(self)
+        client = _client(self)
         try:
             about = client.about()
         finally:
@@ -95,7 +101,7 @@ class TomDestination(Destination):
         return EchoRule(Origin.API, uuid.UUID(str(peer_id))) if peer_id is not None else None
 
     def send(self, user, target: Target, chosen: Selection, lists: tuple[str, ...], text) -> Sent:
-        client = TomClient(self)
+        client = _client(self)
         try:
             all_lists = _lists(lists)
             remote_id = client.find_target(target.all_names())

@@ -3,7 +3,8 @@
 Sending them is the destination's (``sharing.destinations.HermesDestination``), through the clients in
 ``sharing.clients.hermes`` (its web API, or straight to a HOPSKOTCH topic).
 """
-from .messages import SENT_TYPES, HermesText
+from ..selection import HermesText
+from .messages import SENT_TYPES
 from .share import build_messages, choose_topic, message_rows
 from .validation import MAX_MESSAGE_BYTES, encoded, validation_errors
 

@@ -11,7 +11,6 @@ hop-client will encode it, so splitting costs one pass.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import timezone
 
 from django.conf import settings
@@ -24,15 +23,6 @@ from .validation import MAX_MESSAGE_BYTES, encoded
 
 SENT_TYPES = ("photometry", "spectroscopy")
 
-
-@dataclass(frozen=True)
-class HermesText:
-    """What a Hermes message says besides its data (the Share tab's title, message, authors and topic)."""
-
-    title: str = ""
-    message: str = ""
-    authors: str = ""
-    topic: str = ""  # one of the destination's USER_TOPICS; empty: the first of them
 # Room kept free in each part besides its JSON body: Kafka's record overhead and the headers
 # (_id, _format, title, _sender, topic), and a title that grows by " (part 12 of 34)".
 HEADROOM = 2_048

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from targets.models import Target
 
-from ..clients.hermes.api import summary
-from ..errors import SharingError
+from ..errors import SharingError, summary
 from .messages import RowTooLarge, draft, split
 from .validation import size_problem, validation_errors
 

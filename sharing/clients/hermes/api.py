@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ...errors import SharingError
+from ...errors import SharingError, summary
 from ..http import Deadline, Reply, call, new_session, words
 
 TIMEOUT = (5, 120)  # connect, read (seconds): Hermes publishes to Kafka before it answers
@@ -40,11 +40,6 @@ def field_errors(tree, where: str = "", depth: int = 0) -> list[str]:
     if tree in (None, ""):
         return []
     return [f"{where}: {tree}" if where else str(tree)]
-
-
-def summary(lines: list[str], shown: int = 8) -> str:
-    text = "; ".join(lines[:shown])
-    return text + (f" (and {len(lines) - shown} more)" if len(lines) > shown else "")
 
 
 class HermesAccount(Protocol):
