@@ -110,15 +110,22 @@ class HermesDestination(Destination):
             return super().share_choices()
         return [(f"{self.key}:{topic}", f"{self.display_name}: {topic}") for topic in self.topics]
 
+    def topic_for(self, requested: str = "") -> str:
+        """The topic a share publishes to: ``requested`` when it is one of ``USER_TOPICS``, else the first of them."""
+        if not self.topics:
+            raise SharingError(f"{self.display_name} has no USER_TOPICS to publish to.", permanent=True)
+        if requested and requested not in self.topics:
+            raise SharingError(f"{requested!r} is not one of {self.display_name}'s USER_TOPICS "
+                               f"({', '.join(self.topics)}).", permanent=True)
+        return requested or self.topics[0]
+
     def stored_topic(self, topic: str) -> str:
         """A continuous share always stores its topic (the first of ``USER_TOPICS`` when none is named), so a later
-        reordering of the setting moves nothing."""
-        if not self.topics:
-            raise ValidationError({"destination": f"{self.display_name} has no USER_TOPICS to publish to."})
-        if topic and topic not in self.topics:
-            raise ValidationError({"topic": f"{topic!r} is not one of {self.display_name}'s USER_TOPICS "
-                                            f"({', '.join(self.topics)})."})
-        return topic or self.topics[0]
+        reordering of the setting moves nothing; the same rule as :meth:`topic_for`, refused as a form field."""
+        try:
+            return self.topic_for(topic)
+        except SharingError as exc:
+            raise ValidationError({"topic" if self.topics else "destination": exc.message}) from None
 
     def echo_rule(self, peer_id: uuid.UUID | None) -> EchoRule | None:
         """What came off an alert stream is not published back to it."""

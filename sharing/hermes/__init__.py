@@ -5,8 +5,8 @@ Sending them is the destination's (``sharing.destinations.HermesDestination``), 
 """
 from ..selection import HermesText
 from .messages import SENT_TYPES
-from .share import build_messages, choose_topic, message_rows
+from .share import build_messages, message_rows
 from .validation import MAX_MESSAGE_BYTES, encoded, validation_errors
 
-__all__ = ["MAX_MESSAGE_BYTES", "SENT_TYPES", "HermesText", "build_messages", "choose_topic", "encoded",
+__all__ = ["MAX_MESSAGE_BYTES", "SENT_TYPES", "HermesText", "build_messages", "encoded",
            "message_rows", "validation_errors"]

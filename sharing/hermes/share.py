@@ -13,22 +13,12 @@ from .messages import RowTooLarge, draft, split
 from .validation import size_problem, validation_errors
 
 
-def choose_topic(destination, requested: str = "") -> str:
-    """The topic asked for when it is one of ``USER_TOPICS``, else the first of them."""
-    if not destination.topics:
-        raise SharingError(f"{destination.display_name} has no USER_TOPICS to publish to.", permanent=True)
-    if requested and requested not in destination.topics:
-        raise SharingError(f"{requested!r} is not one of {destination.display_name}'s USER_TOPICS "
-                           f"({', '.join(destination.topics)}).", permanent=True)
-    return requested or destination.topics[0]
-
-
 def build_messages(destination, user, target: Target, datums, text) -> list[dict]:
     """The validated messages a share sends, split to fit on a topic; a SharingError names each bad row.
 
-    ``destination``: a ``HermesDestination`` (its name and ``USER_TOPICS`` are read); ``text``: a ``HermesText``.
+    ``destination``: a ``HermesDestination`` (its name and topic are asked); ``text``: a ``HermesText``.
     """
-    topic = choose_topic(destination, getattr(text, "topic", "") or "")
+    topic = destination.topic_for(getattr(text, "topic", "") or "")
     message = draft(target, datums, topic, user, title=text.title, message_text=text.message, authors=text.authors)
     problems = validation_errors(message, check_size=False)
     if problems:
