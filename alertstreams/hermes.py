@@ -32,6 +32,7 @@ from dataproducts.models import Origin
 from dataproducts.processors.times import mjd_to_datetimes, number_to_mjd
 from dataproducts.services import save_datums_many
 from targets.coordinates import CoordinateError, parse_dec, parse_ra
+from targets.hermes_names import ORBITAL_ELEMENTS
 from targets.models import Target, TargetName, TargetType
 from targets.names import simplify_name
 from targets.services import TargetInput, create_target
@@ -42,13 +43,6 @@ from .runner import BadMessage
 logger = logging.getLogger(__name__)
 
 MAX_LOGGED_ROWS = 20  # skipped rows logged one by one per message; the rest are counted
-# Hermes' orbital element names -> our Target fields
-ORBITAL_NAMES = {
-    "epoch_of_elements": "epoch_of_elements", "orbital_inclination": "inclination",
-    "longitude_of_the_ascending_node": "lng_asc_node", "argument_of_the_perihelion": "arg_of_perihelion",
-    "eccentricity": "eccentricity", "semimajor_axis": "semimajor_axis", "mean_anomaly": "mean_anomaly",
-    "perihelion_distance": "perihdist", "epoch_of_perihelion": "epoch_of_perihelion",
-}
 SIDEREAL_NAMES = ("ra", "dec", "pm_ra", "pm_dec", "epoch", "parallax", "distance", "distance_err")
 TARGET_TABLE_SKIP = {"name", "aliases", "orbital_elements", *SIDEREAL_NAMES, "ra_error", "dec_error"}
 
@@ -256,7 +250,7 @@ def target_input_from(entry: dict, topic: str, submitter: str) -> TargetInput:
     if isinstance(elements, dict) and elements:
         fields["type"] = TargetType.NON_SIDEREAL
         fields["scheme"] = "MPC_COMET" if elements.get("perihelion_distance") not in (None, "") else "MPC_MINOR_PLANET"
-        for theirs, ours in ORBITAL_NAMES.items():
+        for ours, theirs in ORBITAL_ELEMENTS.items():
             fields[ours] = _number(elements, theirs)
     else:
         fields["type"] = TargetType.SIDEREAL

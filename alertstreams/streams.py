@@ -35,10 +35,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from core.placeholders import has_value, is_placeholder
+
 logger = logging.getLogger(__name__)
 kafka_logger = logging.getLogger("alertstreams.kafka")
 
-PLACEHOLDER = re.compile(r"^\s*set\b.*\bin\s+environment\s*$", re.IGNORECASE)
 # librdkafka settings for every stream's consumer (see the module docstring: with hop's defaults, which leave
 # fetch.queue.backoff.ms at 1,000 ms, reads ran at about 1,500 messages/s; at 50 ms, at about 9,600).
 CONSUMER_TUNING = {
@@ -81,10 +82,6 @@ class StreamConfigError(ImproperlyConfigured):
         self.key = key
 
 
-def _present(value) -> bool:
-    return value not in (None, "") and not (isinstance(value, str) and PLACEHOLDER.match(value))
-
-
 def _credentials(options: dict, keys: tuple[str, str], where: str, variables: str) -> bool:
     """Whether a stream authenticates: True when both ``keys`` are given, False when both are left out.
 
@@ -97,7 +94,7 @@ def _credentials(options: dict, keys: tuple[str, str], where: str, variables: st
     placeholders, empty = {}, []
     for key in [k for k in keys if k in options]:
         value = options[key]
-        if isinstance(value, str) and PLACEHOLDER.match(value):
+        if is_placeholder(value):
             placeholders[key] = value.strip()  # a placeholder is documentation text, never a secret: safe to quote
         elif value is None or (isinstance(value, str) and not value.strip()):
             empty.append(key)
@@ -557,7 +554,7 @@ class HopskotchAlertStream(KafkaAlertStream):
             from hop.auth import Auth
 
             self.auth = Auth(self.username, self.password)  # SCRAM-SHA-512 over TLS, as SCiMMA's brokers want
-        if not _present(self.group_id):
+        if not has_value(self.group_id):
             self.group_id = self.default_group_id(self.username if has_user else "")
 
     def consumer_config(self) -> dict:
@@ -599,7 +596,7 @@ class GCNClassicAlertStream(KafkaAlertStream):
                                     "is required (or CONFIG['bootstrap.servers'] for a local broker).")
         if self.config is not None and not isinstance(self.config, dict):
             raise StreamConfigError(f"{where}.CONFIG", "must be a dict of librdkafka settings.")
-        if not _present(self.group_id):
+        if not has_value(self.group_id):
             self.group_id = self.default_group_id()
 
     def consumer_config(self) -> dict:

@@ -32,7 +32,7 @@ from django.template import loader
 
 logger = logging.getLogger(__name__)
 
-# The API's paths: /api/, and the TOM Toolkit's persistent-share paths under /targets/ (sharing/continuous_api.py)
+# The API's paths: /api/, and the TOM Toolkit's persistent-share paths under /targets/ (sharing/continuous/api.py)
 # beside which live pages of ours (persistentshare/manage/, <pk>/persistentshare/create/...). openapi.json there
 # was the persistent-share API's own schema, before it joined /api/openapi.json: kept, it costs nothing.
 API_PATH = re.compile(

@@ -30,6 +30,7 @@ from .models import DataProduct, Origin, ReducedDatum, data_product_types
 from .permissions import data_product_for, datum_for
 from .schemas import BulkSaved, DatumOut, DatumSaved, ProductOut, ProductSaved
 from .services import check_upload_size, delete_data_product, save_datums, upload_data_product
+from .wire import datum_wire
 
 datums_router = Router(tags=["reduceddatums"])
 products_router = Router(tags=["dataproducts"])
@@ -69,29 +70,6 @@ def _writable_target(request, value) -> Target:
     if target is None or not Target.objects.allows(request.user, "change", pk):
         raise ValidationError({"target": [f'Invalid pk "{pk}" - object does not exist.']})
     return target
-
-
-def datum_json(datum: ReducedDatum) -> dict:
-    """The TOM Toolkit's "legacy wire format" of a datum, plus our id and provenance."""
-    if datum.data_type == "photometry":
-        value = {"magnitude": datum.brightness, "error": datum.brightness_error, "filter": datum.bandpass,
-                 "telescope": datum.telescope, "instrument": datum.instrument, "unit": datum.unit}
-        if datum.limit is not None:
-            value["limit"] = datum.limit
-        if datum.exposure_time is not None:
-            value["exposure_time"] = datum.exposure_time
-        value.update(datum.value or {})
-    else:
-        value = dict(datum.value or {})
-        if datum.telescope:
-            value.setdefault("telescope", datum.telescope)
-        if datum.instrument:
-            value.setdefault("instrument", datum.instrument)
-    return {
-        "id": datum.pk, "target": datum.target_id, "data_product": None, "data_type": datum.data_type,
-        "source_name": datum.source_name, "source_location": datum.source_location,
-        "timestamp": datum.timestamp.isoformat(), "value": value,
-    }
 
 
 def _body(request) -> dict:
@@ -139,9 +117,9 @@ def create_datum(request):
                          claimed_tom_id=_sender_tom_id(request))
     if result.created:
         stored = result.created_datums().get()
-        return Status(201, {**datum_json(stored), "message": "Data successfully uploaded."})
+        return Status(201, {**datum_wire(stored), "message": "Data successfully uploaded."})
     stored = ReducedDatum.objects.filter(target=target, fingerprint=fingerprint(datum)).first()
-    return Status(200, {**(datum_json(stored) if stored else {}), "message": "Data already exists. Skipping upload.",
+    return Status(200, {**(datum_wire(stored) if stored else {}), "message": "Data already exists. Skipping upload.",
                  "already_exists": True})
 
 
@@ -205,7 +183,7 @@ def list_datums(request, target__id: Id | None = None, target: Id | None = None,
         qs = qs.filter(source_name=source_name)
     if data_product__id is not None:
         qs = qs.filter(data_product_id=data_product__id)
-    return page(request, qs.order_by("-timestamp", "-id"), datum_json)
+    return page(request, qs.order_by("-timestamp", "-id"), datum_wire)
 
 
 @datums_router.delete("/{int:datum_id}/", response={204: None}, summary="Delete one datum")

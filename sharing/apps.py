@@ -8,10 +8,13 @@ class SharingConfig(AppConfig):
     verbose_name = "Sharing"
 
     def ready(self):
+        # Imported when the apps are ready, as Django's convention for checks and signal receivers is (their
+        # modules import models).
         from . import checks  # noqa: F401  (registers the DATA_SHARING and TOM_NAME system checks)
         from dataproducts.signals import datums_created
 
-        from .continuous import owner_deleted, owner_saved, queue_new_data
+        from .continuous.pausing import owner_deleted, owner_saved
+        from .continuous.queue import queue_new_data
 
         datums_created.connect(queue_new_data, dispatch_uid="sharing.continuous.queue_new_data")
         # A continuous share sends in its owner's name: deactivating or deleting the owner pauses it at once.

@@ -1,7 +1,7 @@
 """Which data came from a destination (echoes, never sent back to it): decided here, by where they came from.
 
 A datum's :class:`~dataproducts.models.Ingest` says how it arrived. For one continuous share's destination
-D, :func:`echo_rule` is the whole decision:
+D, :func:`echo_rule` is the whole decision, and each destination gives its part of it (``Destination.echo_rule``):
 
 - **a TOM of ours**: D told us its id at ``GET /api/`` on its configured ``BASE_URL`` (learnt once per share,
   ``PersistentShare.peer_id``). A datum is an echo when it came in through our API from a caller that claimed
@@ -25,45 +25,19 @@ uploads, another peer's data, or stream data from going anywhere. Likewise a des
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
-from django.db.models import Q
+from .destinations import Destination, EchoRule, destination, split_destination
+from .models import PersistentShare
 
-from dataproducts.models import Origin
-
-from .destinations import Destination, HermesDestination, TomDestination
-
-
-@dataclass(frozen=True)
-class EchoRule:
-    """An ingest that matches came from the destination: its datums are not sent there."""
-
-    origin: str
-    claimed_tom_id: uuid.UUID | None = None
-
-    def _fields(self) -> dict:
-        fields = {"origin": self.origin}
-        if self.claimed_tom_id is not None:
-            fields["claimed_tom_id"] = self.claimed_tom_id
-        return fields
-
-    def matches(self, ingest) -> bool:
-        """For one ingest (a batch just saved): whether all of it came from the destination."""
-        if ingest.origin != self.origin:
-            return False
-        if self.claimed_tom_id is None:
-            return True
-        return ingest.claimed_tom_id is not None and uuid.UUID(str(ingest.claimed_tom_id)) == self.claimed_tom_id
-
-    def q(self) -> Q:
-        """For datums in SQL: those whose ingest came from the destination."""
-        return Q(**{f"ingest__{name}": value for name, value in self._fields().items()})
+__all__ = ["EchoRule", "echo_rule", "share_echo_rule"]
 
 
 def echo_rule(dest: Destination | None, peer_id: uuid.UUID | None) -> EchoRule | None:
     """What came from ``dest`` (``peer_id``: its id as it told us), or None when nothing counts as coming from it."""
-    if isinstance(dest, HermesDestination):
-        return EchoRule(Origin.STREAM)
-    if isinstance(dest, TomDestination) and peer_id is not None:
-        return EchoRule(Origin.API, uuid.UUID(str(peer_id)))
-    return None
+    return dest.echo_rule(peer_id) if dest is not None else None
+
+
+def share_echo_rule(share: PersistentShare) -> EchoRule | None:
+    """The one decision, for the queue and the worker alike: what counts as having come from ``share``'s
+    destination (by what it told us of itself, ``share.peer_id``), or None when nothing does."""
+    return echo_rule(destination(split_destination(share.destination)[0]), share.peer_id)

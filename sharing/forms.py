@@ -15,9 +15,8 @@ from django.core.exceptions import ValidationError
 from dataproducts.datums import DatumError, parse_timestamp
 from dataproducts.processors.times import EARLIEST_YEAR, LATEST_YEAR, mjd_to_datetimes, number_to_mjd
 
-from .destinations import HermesDestination, destinations
-from .selection import PhotometryFilter, photometry_choices, selection, spectra
-from .services import HermesText
+from .destinations import destinations
+from .selection import HermesText, PhotometryFilter, photometry_choices, selection, spectra
 
 SCOPES = [("matching", "Every photometry point the filter keeps"), ("ticked", "Only the points ticked below"),
           ("none", "No photometry")]
@@ -56,20 +55,17 @@ class DestinationForm(forms.Form):
         super().__init__(*args, **kwargs)
         configured = [d for d in destinations().values() if d.configured]
         self.unconfigured = [d for d in destinations().values() if not d.configured]
-        self.fields["destination"].choices = [
-            (d.key, f"{d.display_name} ({'Hermes' if isinstance(d, HermesDestination) else 'TOM'})")
-            for d in configured]
-        hermes = [d for d in configured if isinstance(d, HermesDestination)]
-        self.has_hermes = bool(hermes)
+        self.fields["destination"].choices = [(d.key, f"{d.display_name} ({d.kind_label})") for d in configured]
+        self.has_hermes = any(d.takes_message_text for d in configured)
         self.fields["topic"].choices = [("", "The destination's first topic")] + [
-            (t, t) for t in sorted({t for d in hermes for t in d.topics})]
+            (t, t) for t in sorted({t for d in configured for t in d.topics})]
 
     def clean(self):
         cleaned = super().clean()
         # A topic must belong to the chosen Hermes destination (each has its own USER_TOPICS).
         dest = destinations().get(cleaned.get("destination") or "")
         topic = cleaned.get("topic")
-        if topic and not (isinstance(dest, HermesDestination) and topic in dest.topics):
+        if topic and not (dest is not None and topic in dest.topics):
             self.add_error("topic", f"{topic} is not a topic of {dest.display_name if dest else 'this destination'}.")
         return cleaned
 

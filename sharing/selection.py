@@ -1,4 +1,4 @@
-"""What the Share tab selects: photometry by filter or by ticked rows, spectra, data products.
+"""What the Share tab selects: photometry by filter or by ticked rows, spectra, data products; for Hermes, words.
 
 The page, its preview and its CSV download all go through :func:`selection`, so what is
 previewed is exactly what is sent or downloaded. Datums are kept as a subquery of ids (never
@@ -56,8 +56,15 @@ def photometry_choices(target: Target) -> tuple[list[str], list[str]]:
 
 @dataclass
 class Selection:
+    """What one share sends: datums (a subquery, never a list of ids) and data product files.
+
+    ``count``: how many datums, when whoever chose them counted already (the continuous-sharing worker counts
+    once, echoes apart); ``None`` to count when needed.
+    """
+
     datums: QuerySet  # ReducedDatum of the target, oldest first
     products: list[DataProduct]
+    count: int | None = None
 
     @property
     def datum_ids(self) -> QuerySet:
@@ -84,3 +91,18 @@ def selection(target: Target, scope: str, flt: PhotometryFilter, ticked=(), spec
     products = DataProduct.objects.filter(target=target)
     products = list((products if all_products else products.filter(pk__in=list(product_ids))).order_by("pk"))
     return Selection(datums, products)
+
+
+@dataclass(frozen=True)
+class HermesText:
+    """What a Hermes message says besides its data (the Share tab's title, message, authors and topic)."""
+
+    title: str = ""
+    message: str = ""
+    authors: str = ""
+    topic: str = ""  # one of the destination's USER_TOPICS; empty: the first of them
+
+
+def without_file_rows(datums: QuerySet, product_pks) -> QuerySet:
+    """The datums minus the rows read from these products: a file sent is read there, its rows come with it."""
+    return datums.exclude(data_product__in=list(product_pks)) if product_pks else datums

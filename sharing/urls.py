@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import continuous_views, list_views, views
+from . import list_views, views
+from .continuous import views as continuous_views
 
 app_name = "sharing"
 

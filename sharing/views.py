@@ -104,9 +104,8 @@ def share_now(request, target: Target):
     if not form.is_valid():
         return _invalid(request, target, form)
     chosen = form.selection()
-    outcome = share_target(request.user, target, form.cleaned_data["destination"], data="selected",
-                           lists=tuple(form.cleaned_data["lists"]), datum_ids=chosen.datum_ids,
-                           product_ids=[p.pk for p in chosen.products], hermes=form.hermes_text(), via="page")
+    outcome = share_target(request.user, target, form.cleaned_data["destination"], chosen=chosen,
+                           lists=tuple(form.cleaned_data["lists"]), hermes=form.hermes_text(), via="page")
     context = {"target": target, **_share_context(request, target), "outcome": outcome.record}
     if not request.htmx:  # a plain form post (no JavaScript): the whole page, with the outcome
         return render(request, "sharing/share_page.html", {**context, "tabs": TABS, "tab": "share"})

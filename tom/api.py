@@ -27,7 +27,7 @@ from core.identity import tom_id
 from core.lockout import LockedOut
 from core.permissions import api_rule
 from dataproducts.api import datums_router, products_router
-from sharing.continuous_api import persistentshare_router
+from sharing.continuous.api import persistentshare_router
 from targets.api import lists_router, targets_router
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sharing import continuous_views, list_views
+from sharing import list_views
 from sharing import views as sharing_views
+from sharing.continuous import views as continuous_views
 from targets import views as targets_views
 
 urlpatterns = [

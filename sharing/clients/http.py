@@ -26,21 +26,15 @@ from dataclasses import dataclass, field
 import orjson
 import requests
 import urllib3
-from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ..errors import SharingError, scrub
+from ..errors import SharingError, deadline_seconds, scrub
 
 MAX_REPLY_BYTES = 20 * 2**20  # a bulk answer for 10,000 datums is ~0.2 MB; nothing we read is larger
 READ_CHUNK = 64 * 1024
 EXCERPT = 300  # characters of a peer's answer quoted in a message
-
-
-def deadline_seconds() -> float:
-    """``SHARING_DEADLINE_SECONDS`` (600 when a settings module leaves it out)."""
-    return float(getattr(settings, "SHARING_DEADLINE_SECONDS", 600))
 
 
 class Deadline:

@@ -1,4 +1,4 @@
-"""Talking to another TOM's REST API exactly as shared/WIRE.md §2 says: one of ours, or a TOM Toolkit TOM.
+"""Talking to another TOM's REST API: one of ours (bulk endpoint), or a TOM Toolkit TOM (one POST per datum).
 
 One session per share (one kept-alive connection), explicit timeouts on every
 call and one deadline for the whole share, no redirects followed
@@ -12,6 +12,7 @@ with the data so that it never sends them back to us (``sharing.echoes``).
 """
 from __future__ import annotations
 
+from typing import Protocol
 from urllib.parse import quote
 
 import orjson
@@ -21,7 +22,7 @@ from django.utils.translation import ngettext
 from core.identity import tom_id
 from dataproducts.files import StorageUnavailable, store_errors
 
-from ..destinations import TomDestination
+from ..counts import REASONS_KEPT, Arrival, Counts
 from ..errors import SharingError
 from .http import Deadline, Reply, call, new_session, words
 
@@ -30,8 +31,24 @@ BULK_CHUNK = 10_000
 TOKEN_FROM = 20  # datums: from this many on, a TOM Toolkit peer is asked for an API token (see _use_token)
 
 
+class TomAccount(Protocol):
+    """What the client needs of a destination (``sharing.destinations.TomDestination`` is one)."""
+
+    display_name: str
+    base_url: str
+    username: str
+    password: str
+    problems: tuple[str, ...]
+
+    @property
+    def configured(self) -> bool: ...
+
+    @property
+    def secrets(self) -> tuple[str, ...]: ...
+
+
 class TomClient:
-    def __init__(self, destination: TomDestination, deadline: Deadline | None = None):
+    def __init__(self, destination: TomAccount, deadline: Deadline | None = None):
         if not destination.configured:
             raise SharingError(f"{destination.display_name} is not configured: {' '.join(destination.problems)}",
                                permanent=True)
@@ -114,7 +131,7 @@ class TomClient:
         if response.status_code != 200:
             raise SharingError(f"Adding the target to its lists failed (HTTP {response.status_code}).")
 
-    def send_product(self, remote_id: int, product) -> str:
+    def send_product(self, remote_id: int, product) -> Arrival:
         """Upload one data product file (multipart, no observation_record); created, existing or failed."""
         try:
             with store_errors("reading the file"):
@@ -165,13 +182,13 @@ class TomClient:
         value = body.get(key, 0)
         return min(max(value, 0), most) if isinstance(value, int) and not isinstance(value, bool) else 0
 
-    def send_datums(self, remote_id: int, datums: list[dict]) -> dict:
-        """Counts of created / existing / failed; the bulk endpoint for one of ours, else one POST each.
+    def send_datums(self, remote_id: int, datums: list[dict]) -> Counts:
+        """What became of the datums; the bulk endpoint for one of ours, else one POST each.
 
         A call that fails after some datums went (the share's deadline passed, the peer went away) ends the
         sending: the rest count as failed, with the reason first, and what went is counted as sent.
         """
-        counts = {"created": 0, "existing": 0, "failed": 0}
+        counts = Counts()
         reasons: list[str] = []
         done = 0
         try:
@@ -183,15 +200,15 @@ class TomClient:
                         {"target": remote_id, "datums": chunk}), headers={"Content-Type": "application/json"})
                     done += len(chunk)
                     if response.status_code != 200:
-                        counts["failed"] += len(chunk)
+                        counts.failed += len(chunk)
                         reasons.append(f"HTTP {response.status_code}: {response.excerpt(200)}")
                         continue
                     body = self._json(response)
                     created = self._count(body, "created", len(chunk))
                     existing = self._count(body, "existing", len(chunk) - created)
-                    counts["created"] += created
-                    counts["existing"] += existing
-                    counts["failed"] += len(chunk) - created - existing
+                    counts.created += created
+                    counts.existing += existing
+                    counts.failed += len(chunk) - created - existing
                     errors = body.get("errors")
                     reasons += [self._reason(e.get("reason", "")) for e in (errors if isinstance(errors, list) else [])[:5]
                                 if isinstance(e, dict)]
@@ -204,14 +221,14 @@ class TomClient:
                     done += 1
                     body = self._json(response)
                     if response.status_code == 201:
-                        counts["created"] += 1
+                        counts.created += 1
                     elif response.status_code == 200 and body.get("already_exists"):
-                        counts["existing"] += 1
+                        counts.existing += 1
                     elif response.status_code == 500:
-                        counts["existing"] += 1  # a 2.x receiver answers a duplicate with 500: probably already there
+                        counts.existing += 1  # a 2.x receiver answers a duplicate with 500: probably already there
                         answered_500 += 1
                     else:
-                        counts["failed"] += 1
+                        counts.failed += 1
                         reasons.append(f"HTTP {response.status_code}: {response.excerpt(200)}")
                 if answered_500:
                     # Said, not hidden: a 3.x receiver answers 500 for what it cannot store (photometry without a
@@ -221,9 +238,9 @@ class TomClient:
         except SharingError as exc:
             if not done:
                 raise
-            counts["failed"] += len(datums) - done
+            counts.failed += len(datums) - done
             unsent = len(datums) - done
             reasons.insert(0, f"{exc.message} "
                            + ngettext("%(count)d datum not sent", "%(count)d datums not sent", unsent) % {"count": unsent})
-        counts["reasons"] = reasons[:5]
+        counts.reasons = reasons[:REASONS_KEPT]
         return counts

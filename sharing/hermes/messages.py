@@ -1,4 +1,4 @@
-"""Hermes messages built from a target and its datums (shared/WIRE.md §3), split to fit on a Kafka topic.
+"""Hermes messages built from a target and its datums, split to fit on a Kafka topic.
 
 One message carries the target table (name, coordinates or orbital elements,
 aliases) and the rows: photometry with ISO 8601 UTC dates, a brightness or a
@@ -15,12 +15,14 @@ from datetime import timezone
 
 from django.conf import settings
 
+from targets.hermes_names import ORBITAL_ELEMENTS
 from targets.models import Target
 
 from . import units
 from .validation import MAX_MESSAGE_BYTES, encoded
 
 SENT_TYPES = ("photometry", "spectroscopy")
+
 # Room kept free in each part besides its JSON body: Kafka's record overhead and the headers
 # (_id, _format, title, _sender, topic), and a title that grows by " (part 12 of 34)".
 HEADROOM = 2_048
@@ -38,11 +40,7 @@ def _maybe(entry: dict, key: str, value) -> None:
 def orbital_elements(target: Target) -> dict:
     """Our orbital elements under Hermes' names (epochs are MJD, which Hermes reads as such)."""
     elements: dict = {}
-    for ours, theirs in (("epoch_of_elements", "epoch_of_elements"), ("inclination", "orbital_inclination"),
-                         ("lng_asc_node", "longitude_of_the_ascending_node"),
-                         ("arg_of_perihelion", "argument_of_the_perihelion"), ("eccentricity", "eccentricity"),
-                         ("semimajor_axis", "semimajor_axis"), ("mean_anomaly", "mean_anomaly"),
-                         ("perihdist", "perihelion_distance"), ("epoch_of_perihelion", "epoch_of_perihelion")):
+    for ours, theirs in ORBITAL_ELEMENTS.items():
         value = getattr(target, ours)
         if value is not None:
             # Hermes keeps epochs as text (a date, or a JD / MJD number).

@@ -1,4 +1,4 @@
-"""Our units, in the few spellings Hermes accepts (shared/WIRE.md §3).
+"""Our units, in the few spellings Hermes accepts.
 
 Hermes takes photometry in ``AB mag``, ``Vega mag``, ``mJy`` or
 ``erg / s / cm² / Å``; spectra with ``flux_units`` in ``mJy`` or

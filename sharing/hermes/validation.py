@@ -1,4 +1,4 @@
-"""Every rule Hermes applies to a message (shared/WIRE.md §3), checked here before anything is sent.
+"""Every rule Hermes applies to a message, checked here before anything is sent.
 
 Hermes answers a bad message with a tree of field errors, and a message sent
 straight to a HOPSKOTCH topic is not checked by anyone: so each message is

@@ -17,8 +17,8 @@ from hop import Stream
 from hop.io import StartPosition
 
 from dataproducts.services import save_datums
-from sharing.continuous import create_persistent_share
-from sharing.continuous_forms import destination_choices
+from sharing.continuous.shares import create_persistent_share
+from sharing.continuous.forms import destination_choices
 from sharing.destinations import Destination, HermesDestination, TomDestination, parse, split_destination
 from sharing.models import PersistentShare
 from tests.api.conftest import basic

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dataproducts.models import ReducedDatum
-from sharing.continuous import create_persistent_share
+from sharing.continuous.shares import create_persistent_share
 from sharing.models import Delivery, ShareRecord
 from targets.services import create_target
 from tests.conftest import sidereal

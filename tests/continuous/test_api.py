@@ -138,3 +138,29 @@ def test_a_share_of_a_target_the_caller_cannot_view_is_404(users, share):
     assert outsider.delete(f"/targets/persistentshare/{share.pk}/").status_code == 404
     assert outsider.get(f"/targets/{share.target_id}/persistentshare/").status_code == 404
     assert outsider.get("/targets/persistentshare/").json()["count"] == 0
+
+
+def test_every_answer_is_a_declared_schema_the_lists_included():
+    """/api/openapi.json describes each persistent-share answer: a page of shares is a page of PersistentShareOut,
+    not an untyped dict (the schema is what answers, so what it says is what clients get)."""
+    schema = Client().get("/api/openapi.json").json()
+    paths = {path: methods for path, methods in schema["paths"].items() if "persistentshare" in path}
+    assert len(paths) == 5
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            answers = {code: body for code, body in operation["responses"].items() if code.startswith("2")}
+            assert answers, (method, path)
+            for code, body in answers.items():
+                if code == "204":
+                    continue
+                reference = body["content"]["application/json"]["schema"].get("$ref", "")
+                assert reference.rsplit("/", 1)[-1] in ("PersistentShareOut", "Paged_PersistentShareOut_"), (method, path)
+    page = schema["components"]["schemas"]["Paged_PersistentShareOut_"]
+    assert page["properties"]["results"]["items"]["$ref"].endswith("/PersistentShareOut")
+
+
+def test_a_page_of_shares_says_what_a_single_share_says(editor_api, share):
+    one = editor_api.get(f"/targets/persistentshare/{share.pk}/").json()
+    page = editor_api.get("/targets/persistentshare/").json()
+    assert page["count"] == 1 and page["results"] == [one]
+    assert one["target"] == share.target_id and one["paused"] == "" and one["waiting"] == 0

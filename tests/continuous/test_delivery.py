@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from dataproducts.models import Ingest, ReducedDatum
 from dataproducts.services import save_datums
-from sharing import delivery
-from sharing.continuous import continuous_share_data, create_persistent_share, retry_now
+from sharing.continuous import delivery
+from sharing.continuous import continuous_share_data
+from sharing.continuous.shares import create_persistent_share, retry_now
 from sharing.models import Delivery, PersistentShare, ShareRecord
 from tests.continuous.conftest import photometry
 

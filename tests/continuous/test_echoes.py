@@ -13,7 +13,7 @@ import pytest
 from core.identity import tom_id
 from dataproducts.models import Ingest, Origin
 from dataproducts.services import save_datums
-from sharing.continuous import create_persistent_share
+from sharing.continuous.shares import create_persistent_share
 from sharing.destinations import HermesDestination, TomDestination
 from sharing.echoes import echo_rule
 from sharing.models import PersistentShare, ShareRecord

@@ -6,7 +6,7 @@ from hop import Stream
 from hop.io import StartPosition
 
 from dataproducts.services import save_datums
-from sharing.continuous import create_persistent_share
+from sharing.continuous.shares import create_persistent_share
 from sharing.models import PersistentShare
 from tests.continuous.conftest import photometry
 
@@ -52,7 +52,7 @@ def test_a_batch_hermes_took_only_partly_stops_instead_of_publishing_again(immed
         assert len(standin.received) == 1
         assert "Published 1 of 2 messages" in share.last_error and share.retry_at is None
         assert set(Delivery.objects.filter(share=share).values_list("status", flat=True)) == {"failed"}
-        from sharing.delivery import deliver_due
+        from sharing.continuous.delivery import deliver_due
 
         deliver_due()  # nothing is due: the failed batch waits for a person
         assert len(standin.received) == 1

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 
 from dataproducts.datums import parse_datum
 from dataproducts.services import save_datums
-from sharing.continuous import create_persistent_share
+from sharing.continuous.shares import create_persistent_share
 from sharing.models import Delivery, ShareRecord
 from targets.services import create_target
 from tests.conftest import sidereal

@@ -11,7 +11,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from dataproducts.services import save_datums
-from sharing.continuous import create_persistent_share
+from sharing.continuous.shares import create_persistent_share
 from sharing.errors import MESSAGE_MAX
 from sharing.models import Delivery, PersistentShare
 from sharing.services import share_target

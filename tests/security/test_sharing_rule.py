@@ -14,8 +14,8 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from dataproducts.services import save_datums
-from sharing import delivery
-from sharing.continuous import create_persistent_share
+from sharing.continuous import delivery
+from sharing.continuous.shares import create_persistent_share
 from sharing.lists import shareable_ids
 from sharing.models import Delivery, PersistentShare, ShareRecord
 from sharing.permissions import may_share

@@ -23,7 +23,7 @@ from dataproducts.services import save_datums
 from sharing.destinations import destination
 from sharing.errors import SharingError
 from sharing.hermes import MAX_MESSAGE_BYTES, build_messages, validation_errors
-from sharing.hermes import kafka as hermes_kafka
+from sharing.clients.hermes import kafka as hermes_kafka
 from sharing.services import HermesText, share_target
 from targets.services import TargetInput, create_target
 

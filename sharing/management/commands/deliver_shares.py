@@ -2,7 +2,7 @@
 
 The worker (``manage.py db_worker``) normally does this as tasks arrive. This
 command is for what no task will pick up: deliveries left "sending" by a
-worker that was killed mid-batch (taken over after ``delivery.CLAIM_TIMEOUT``),
+worker that was killed mid-batch (taken over after ``delivery.claim_timeout()``),
 and, with the immediate task backend, retries after an outage (run it from
 cron). It waits for nothing: shares still backing off are left to their time.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils.translation import ngettext
 
-from sharing.delivery import deliver_due
+from sharing.continuous.delivery import deliver_due
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Continuous-sharing pages: the manage page, and the htmx actions of the Continuous tab and the table.
 
 Thin views: permission (``sharing.permissions``: the target by ``share_view``,
-then the share's own rule), one service call (``continuous``), a partial back.
+then the share's own rule), one service call (``shares``), a partial back.
 The create form and the table are the template tags
 ``{% create_persistent_share target %}`` and
 ``{% persistent_share_table target %}``, so a custom target page shows the
@@ -18,10 +18,10 @@ from core.permissions import login
 from targets.models import Target
 from targets.permissions import SHARE_NEEDS, may_share, share_view, shareable_targets, target_view
 
-from . import continuous
-from .continuous_forms import PersistentShareForm
-from .permissions import ADD, can_create, may_create_any, share_for
-from .templatetags.persistent_shares import CREATE_TEMPLATE, TABLE_TEMPLATE, create_context, table_context
+from ..permissions import ADD, can_create, may_create_any, share_for
+from . import shares
+from .forms import PersistentShareForm
+from .tags import CREATE_TEMPLATE, TABLE_TEMPLATE, create_context, table_context
 
 TARGET_CHOICES = 20  # the manage page's search shows this many targets (type more to narrow it)
 CHANGED = "persistent-shares-changed"  # the event a created share sends: every table on the page reloads
@@ -56,7 +56,7 @@ def _created_or_error(request, target: Target | None, form: PersistentShareForm,
     error = ""
     if form.is_valid() and target is not None:
         try:
-            share = continuous.create_persistent_share(request.user, target, form.cleaned_data["destination"],
+            share = shares.create_persistent_share(request.user, target, form.cleaned_data["destination"],
                                                        form.cleaned_data["share_existing_data"])
         except ValidationError as exc:
             error = " ".join(m for ms in exc.message_dict.values() for m in ms)
@@ -135,7 +135,7 @@ def table(request, target: Target):
 def delete(request, target: Target, share_pk: int):
     share = share_for(request.user, share_pk, "delete", target)
     name = share.destination
-    continuous.delete_persistent_share(share)
+    shares.delete_persistent_share(share)
     return _table(request, _scope(request, target), f"Stopped sharing {target.name} with {name}.")
 
 
@@ -143,7 +143,7 @@ def delete(request, target: Target, share_pk: int):
 @require_POST
 def retry(request, target: Target, share_pk: int):
     share = share_for(request.user, share_pk, "retry", target)
-    count = continuous.retry_now(share)
+    count = shares.retry_now(share)
     return _table(request, _scope(request, target),
                   f"Retrying {count} deliver{'y' if count == 1 else 'ies'} of {target.name} to {share.destination}.")
 
@@ -153,6 +153,6 @@ def retry(request, target: Target, share_pk: int):
 def resume(request, target: Target, share_pk: int):
     """*Resume as me*: a paused share sends again, in the name of the user who resumed it."""
     share = share_for(request.user, share_pk, "resume", target)
-    continuous.resume_share(share, request.user)
+    shares.resume_share(share, request.user)
     return _table(request, _scope(request, target),
                   f"Resumed sharing {target.name} with {share.destination}, now in your name.")

@@ -6,7 +6,8 @@
 now in the caller's name). Who may do what is ``sharing.permissions``, as on
 the pages. A router of the one API (``tom/api.py`` mounts it at /targets/), so it
 has the API's authentication (session with CSRF, HTTP Basic, token) and error
-handlers: every answer is JSON, and /api/docs lists it. The request field
+handlers: every answer is JSON, one of the schemas below (a page of shares
+included), and /api/docs lists it. The request field
 ``share_existing_data`` is the TOM Toolkit's, and so is ``destination`` written
 ``key:topic`` for a Hermes topic (``hermes:tomtoolkit.test``); a duplicate is
 refused under ``non_field_errors``, as DRF answers the TOM Toolkit's.
@@ -16,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from ninja import Field, Router, Schema, Status
 
 from core.ids import Id
@@ -25,9 +25,10 @@ from core.permissions import api_rule
 from targets.models import Target
 from targets.permissions import target_for
 
-from . import continuous
-from .models import Delivery, PersistentShare
-from .permissions import ADD, SHARE_NEEDS, VIEW, may, may_share, share_for, shares_visible_to
+from ..models import Delivery, PersistentShare
+from ..permissions import ADD, SHARE_NEEDS, VIEW, may, may_share, share_for, shares_visible_to
+from . import shares
+from .shares import annotated
 
 persistentshare_router = Router(tags=["persistentshare"])
 
@@ -53,10 +54,10 @@ class PersistentSharePatch(Schema):
 
 class PersistentShareOut(Schema):
     id: int
-    target: int
+    target: int = Field(alias="target_id")
     destination: str
     topic: str
-    user: int | None
+    user: int | None = Field(alias="user_id")
     created: datetime
     enabled: bool
     last_delivery: datetime | None
@@ -66,30 +67,27 @@ class PersistentShareOut(Schema):
     skipped_count: int
     failed_count: int
     waiting: int
-    paused: str  # why it sends nothing now (its owner may no longer share); "" while it sends
+    paused: str = Field(alias="paused_reason",
+                        description='Why it sends nothing now (its owner may no longer share); "" while it sends')
+
+    @staticmethod
+    def resolve_waiting(share: PersistentShare) -> int:
+        """Deliveries not yet sent: counted for a whole page at once (:func:`annotated`), else for this share."""
+        waiting = getattr(share, "waiting", None)
+        if waiting is None:
+            waiting = share.deliveries.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()
+        return waiting
 
 
-def annotated(queryset):
-    """Each share with how many deliveries wait (one query for the whole page)."""
-    waiting = Q(deliveries__status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING])
-    return queryset.annotate(waiting=Count("deliveries", filter=waiting)).order_by("-created", "-id")
-
-
-def share_json(share: PersistentShare) -> dict:
-    return {"id": share.pk, "target": share.target_id, "destination": share.destination, "topic": share.topic,
-            "user": share.user_id,
-            "created": share.created, "enabled": share.enabled, "last_delivery": share.last_delivery,
-            "last_error": share.last_error, "retry_at": share.retry_at, "sent_count": share.sent_count,
-            "skipped_count": share.skipped_count, "failed_count": share.failed_count, "paused": share.paused_reason,
-            "waiting": share.waiting if hasattr(share, "waiting") else share.deliveries.filter(
-                status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()}
+def _as_is(share: PersistentShare) -> PersistentShare:
+    return share  # the page's rows are read by PersistentShareOut
 
 
 @persistentshare_router.get("persistentshare/", response=Paged[PersistentShareOut],
                             summary="Continuous shares you may see")
 @api_rule(perm=VIEW, may=may)
 def list_shares(request):
-    return page(request, annotated(shares_visible_to(request.user)), share_json)
+    return page(request, annotated(shares_visible_to(request.user)), _as_is)
 
 
 @persistentshare_router.post("persistentshare/", response={201: PersistentShareOut},
@@ -101,15 +99,15 @@ def create_share(request, payload: PersistentShareIn):
         raise ValidationError({"target": [f"No target {payload.target}."]})
     if not may_share(request.user, target):  # the TOM Toolkit answers a target one may not change as invalid
         raise ValidationError({"target": [f"You may not share {target.name} (that needs {SHARE_NEEDS})."]})
-    share = continuous.create_persistent_share(request.user, target, payload.destination,
+    share = shares.create_persistent_share(request.user, target, payload.destination,
                                                share_existing_data=payload.share_existing_data, topic=payload.topic)
-    return Status(201, share_json(share))
+    return Status(201, share)
 
 
 @persistentshare_router.get("persistentshare/{int:pk}/", response=PersistentShareOut)
 @api_rule(kind="persistentshare", fetch=share_for, param="pk")
 def get_share(request, share: PersistentShare):
-    return share_json(share)
+    return share
 
 
 @persistentshare_router.patch("persistentshare/{int:pk}/", response=PersistentShareOut,
@@ -122,15 +120,15 @@ def change_share(request, share: PersistentShare, payload: PersistentSharePatch)
     if payload.user is not None and payload.user != share.user_id:
         raise ValidationError({"user": ["The owner is whoever created the share, resumed it or changed where it "
                                         "sends; it is not set by hand."]})
-    continuous.change_persistent_share(share, request.user, destination_key=payload.destination, topic=payload.topic,
+    shares.change_persistent_share(share, request.user, destination_key=payload.destination, topic=payload.topic,
                                        enabled=payload.enabled, share_existing_data=payload.share_existing_data)
-    return share_json(share_for(request.user, share.pk))
+    return share_for(request.user, share.pk)
 
 
 @persistentshare_router.delete("persistentshare/{int:pk}/", response={204: None})
 @api_rule(kind="persistentshare", action="delete", fetch=share_for, param="pk")
 def delete_share(request, share: PersistentShare):
-    continuous.delete_persistent_share(share)
+    shares.delete_persistent_share(share)
     return Status(204, None)
 
 
@@ -138,20 +136,20 @@ def delete_share(request, share: PersistentShare):
                      summary="Send what waits or failed now, without waiting for the backoff")
 @api_rule(kind="persistentshare", action="retry", fetch=share_for, param="pk")
 def retry_share(request, share: PersistentShare):
-    continuous.retry_now(share)
-    return share_json(share_for(request.user, share.pk))
+    shares.retry_now(share)
+    return share_for(request.user, share.pk)
 
 
 @persistentshare_router.post("persistentshare/{int:pk}/resume/", response=PersistentShareOut,
                      summary="Resume a paused share; its data go in your name from now on")
 @api_rule(kind="persistentshare", action="resume", fetch=share_for, param="pk")
 def resume_share(request, share: PersistentShare):
-    continuous.resume_share(share, request.user)
-    return share_json(share_for(request.user, share.pk))
+    shares.resume_share(share, request.user)
+    return share_for(request.user, share.pk)
 
 
 @persistentshare_router.get("{int:target_pk}/persistentshare/", response=Paged[PersistentShareOut],
                             summary="One target's continuous shares")
 @api_rule(kind="target", fetch=target_for, param="target_pk", perm=VIEW, may=may)
 def list_target_shares(request, target: Target):
-    return page(request, annotated(shares_visible_to(request.user, target)), share_json)
+    return page(request, annotated(shares_visible_to(request.user, target)), _as_is)

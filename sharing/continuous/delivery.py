@@ -1,4 +1,8 @@
-"""Sending a continuous share's waiting deliveries: claimed, batched, retried with backoff, never echoed.
+"""Sending a continuous share's waiting deliveries: the task, the one way it is enqueued, and what it runs.
+
+:func:`request_delivery` is the only place the task is enqueued (after the current transaction commits);
+the queue (``queue``), the share services (``shares``) and a retry after an outage all go through it, and the
+task, what it runs and its re-enqueueing for a backoff live here together, so nothing imports back up.
 
 :func:`deliver` is what the task runs. It first checks that the share may
 still send in its owner's name (``permissions.owner_problem``: the owner is
@@ -18,7 +22,9 @@ rows; a claim left by a worker that died is taken over after
   manage page until someone presses "Retry now".
 
 Echoes: a datum is never sent to the TOM it came from (``sharing.echoes``:
-by where it came from, never by a name). The receiver's fingerprint
+by where it came from, never by a name). The worker decides which rows a
+batch carries once (:func:`selection`: one query counts them and the echoes
+among them) and hands that selection, with its count, to ``share_target``. The receiver's fingerprint
 constraint makes a resend harmless too: nothing is ever stored twice.
 """
 from __future__ import annotations
@@ -29,24 +35,38 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q
 from django.utils import timezone
+from django_tasks import default_task_backend, task
 
 from dataproducts.models import ReducedDatum
 
-from .clients.http import deadline_seconds
-from .clients.tom import TomClient
-from .continuous import pause_share, request_delivery
-from .destinations import HermesDestination, TomDestination, destination, split_destination
-from .echoes import echo_rule
-from .errors import SharingError, bounded
-from .models import Delivery, PersistentShare, ShareRecord
-from .permissions import owner_problem
-from .services import HermesText, share_target
+from ..destinations import destination, split_destination
+from ..echoes import share_echo_rule
+from ..errors import SharingError, bounded, deadline_seconds
+from ..models import Delivery, PersistentShare, ShareRecord
+from ..permissions import owner_problem
+from ..selection import Selection
+from ..services import HermesText, share_target
+from .pausing import pause_share
 
 logger = logging.getLogger(__name__)
 
 PARTIAL_ATTEMPTS = 5  # a batch the peer took only partly is resent this often, then shown as failed
+
+
+def request_delivery(share: PersistentShare, run_after=None) -> None:
+    """Enqueue the delivery task for ``share`` once the current transaction commits (never raises)."""
+    pk = share.pk
+
+    def enqueue():
+        try:
+            queued = deliver_persistent_share.using(run_after=run_after) if run_after else deliver_persistent_share
+            queued.enqueue(pk)
+        except Exception:  # the Delivery rows are stored: "Retry now" or the next data will send them
+            logger.exception("Could not enqueue the continuous-sharing delivery of share %s", pk)
+
+    transaction.on_commit(enqueue)
 
 
 def claim_timeout() -> timedelta:
@@ -71,28 +91,28 @@ def _claim(share: PersistentShare) -> tuple[str, list[Delivery]]:
 
 
 def learn_peer_id(share: PersistentShare, dest) -> uuid.UUID | None:
-    """The destination TOM's id, as it says at GET /api/ on its configured BASE_URL (asked until it gives one).
+    """The destination's id, as it says itself (a TOM of ours at GET /api/ on its configured BASE_URL), asked
+    until it gives one.
 
     Its name comes along, for people. A TOM Toolkit gives none, and is asked again at each delivery (one small
     GET, which the share makes anyway to learn what kind of TOM it talks to).
     """
-    if isinstance(dest, TomDestination) and dest.configured and share.peer_id is None:
-        client = TomClient(dest)
-        try:
-            about = client.about()
-        finally:
-            client.close()
-        try:
-            share.peer_id = uuid.UUID(str(about.get("id") or "")[:100])
-        except ValueError:
+    if dest is not None and share.peer_id is None:
+        peer_id, peer_name = dest.identify()
+        if peer_id is None:
             return None
-        share.peer_name = str(about.get("name") or "")[:200]
+        share.peer_id, share.peer_name = peer_id, peer_name
         PersistentShare.objects.filter(pk=share.pk).update(peer_id=share.peer_id, peer_name=share.peer_name)
     return share.peer_id
 
 
-def selection(share: PersistentShare, deliveries: list[Delivery], dest) -> tuple[QuerySet, int]:
-    """The datums these deliveries carry, minus echoes: (a queryset of pks to send, how many were skipped)."""
+def selection(share: PersistentShare, deliveries: list[Delivery], dest) -> tuple[Selection, int]:
+    """The datums these deliveries carry, minus echoes, counted once: (what to send, how many were echoes).
+
+    One aggregate counts the rows and the echoes among them; the selection handed on keeps the rows as a
+    subquery (a first share of existing data can name 100,000 of them) with its count, so nothing downstream
+    counts them again.
+    """
     wanted = Q(pk__in=[])
     ingests = [d.ingest_id for d in deliveries if d.ingest_id]
     if ingests:
@@ -104,12 +124,13 @@ def selection(share: PersistentShare, deliveries: list[Delivery], dest) -> tuple
         if d.existing and d.existing_upto is not None:
             wanted |= Q(pk__lte=d.existing_upto)
     datums = ReducedDatum.objects.filter(wanted, target_id=share.target_id)
-    rule = echo_rule(dest, learn_peer_id(share, dest))
+    learn_peer_id(share, dest)
+    rule = share_echo_rule(share)
     if rule is None:
-        return datums.values("pk"), 0
-    total = datums.count()
-    kept = datums.exclude(rule.q())
-    return kept.values("pk"), total - kept.count()
+        return Selection(datums.order_by("timestamp", "id"), [], count=datums.count()), 0
+    counted = datums.aggregate(total=Count("pk"), echoes=Count("pk", filter=rule.q()))
+    kept = datums.exclude(rule.q()).order_by("timestamp", "id")
+    return Selection(kept, [], count=counted["total"] - counted["echoes"]), counted["echoes"]
 
 
 def deliver(share_id: int) -> str:
@@ -135,22 +156,22 @@ def deliver(share_id: int) -> str:
     dest = destination(key)
     topic = share.topic or named_topic
     try:
-        datum_pks, skipped = selection(share, deliveries, dest)
-        n_datums = datum_pks.count()
+        chosen, skipped = selection(share, deliveries, dest)
+        n_datums = chosen.count
     except SharingError as exc:  # could not even ask the peer its id
         return _failed(share, deliveries, exc.message, exc.permanent)
     if not n_datums and not any(d.existing for d in deliveries):
         _done(share, deliveries, None, 0, skipped)
         return f"nothing new for {share.destination} ({skipped} came from there)"
-    outcome = share_target(share.user, share.target, key, data="selected", datum_ids=datum_pks, via="continuous",
+    outcome = share_target(share.user, share.target, key, chosen=chosen, via="continuous",
                            hermes=HermesText(topic=topic) if topic else None)
     record = outcome.record
     if record.outcome == ShareRecord.Outcome.SENT:
         _done(share, deliveries, record, record.created_count + record.existing_count, skipped)
         return f"sent {n_datums} to {share.destination}"
-    if record.outcome == ShareRecord.Outcome.PARTIAL and isinstance(dest, HermesDestination):
-        # Parts already published cannot be taken back, and a resend would publish them again under new _ids
-        # (Hermes has no duplicate check): stop, with the reason, until someone decides ("Retry now").
+    if record.outcome == ShareRecord.Outcome.PARTIAL and dest is not None and not dest.resend_is_harmless:
+        # What arrived cannot be taken back, and a resend would store it again there (Hermes publishes parts again
+        # under new _ids): stop, with the reason, until someone decides ("Retry now").
         return _failed(share, deliveries, record.message, True, record)
     if record.outcome == ShareRecord.Outcome.PARTIAL and max(d.attempts for d in deliveries) + 1 >= PARTIAL_ATTEMPTS:
         return _failed(share, deliveries, record.message, True, record)
@@ -192,8 +213,6 @@ def _failed(share, deliveries, message: str, permanent: bool, record=None) -> st
 
 
 def _can_defer() -> bool:
-    from django_tasks import default_task_backend
-
     return getattr(default_task_backend, "supports_defer", False)
 
 
@@ -204,3 +223,11 @@ def deliver_due() -> list[str]:
            .filter(Q(share__retry_at__isnull=True) | Q(share__retry_at__lte=now), share__paused_reason="")
            .values_list("share_id", flat=True).distinct())
     return [f"{pk}: {deliver(pk)}" for pk in sorted(set(ids))]
+
+
+@task()
+def deliver_persistent_share(share_id: int) -> str:
+    """The task (Django's Tasks API, through the django-tasks backport): with the database backend (``TASKS`` in
+    settings) an enqueued task is a row in this TOM's database that ``manage.py db_worker`` runs; the deliveries it
+    sends are rows too, so the task carries only the share's id and running it twice is harmless."""
+    return deliver(share_id)

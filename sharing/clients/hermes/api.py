@@ -1,4 +1,4 @@
-"""The Hermes web API (shared/WIRE.md §3): validate a message, then submit it; the answer carries its UUID.
+"""The Hermes web API: validate a message, then submit it; the answer carries its UUID.
 
 ``POST {BASE_URL}api/v0/submit_message/`` with ``Authorization: Token <key>``
 publishes a message and answers 200 with it and its ``uuid``, or 400 with a
@@ -10,9 +10,10 @@ redirects followed, one deadline for the share, answers read within a bound.
 """
 from __future__ import annotations
 
-from ..clients.http import Deadline, Reply, call, new_session, words
-from ..destinations import HermesDestination
-from ..errors import SharingError
+from typing import Protocol
+
+from ...errors import SharingError, summary
+from ..http import Deadline, Reply, call, new_session, words
 
 TIMEOUT = (5, 120)  # connect, read (seconds): Hermes publishes to Kafka before it answers
 SUBMIT = "api/v0/submit_message/"
@@ -41,13 +42,19 @@ def field_errors(tree, where: str = "", depth: int = 0) -> list[str]:
     return [f"{where}: {tree}" if where else str(tree)]
 
 
-def summary(lines: list[str], shown: int = 8) -> str:
-    text = "; ".join(lines[:shown])
-    return text + (f" (and {len(lines) - shown} more)" if len(lines) > shown else "")
+class HermesAccount(Protocol):
+    """What the client needs of a destination (``sharing.destinations.HermesDestination`` is one)."""
+
+    display_name: str
+    base_url: str
+    api_key: str
+
+    @property
+    def secrets(self) -> tuple[str, ...]: ...
 
 
 class HermesApi:
-    def __init__(self, destination: HermesDestination, deadline: Deadline | None = None):
+    def __init__(self, destination: HermesAccount, deadline: Deadline | None = None):
         self.destination = destination
         self.name = destination.display_name
         self.deadline = deadline or Deadline()

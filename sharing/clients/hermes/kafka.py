@@ -1,4 +1,4 @@
-"""Publishing Hermes messages straight to a HOPSKOTCH topic with hop-client (shared/WIRE.md §3).
+"""Publishing Hermes messages straight to a HOPSKOTCH topic with hop-client, exactly as Hermes itself does.
 
 Byte for byte what Hermes itself writes: the Kafka value is the message JSON
 (hop-client's ``JSONBlob``), the headers ``topic``, ``_id`` (a fresh 16-byte
@@ -17,18 +17,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Protocol
 
 from hop import Stream
 from hop.auth import Auth
 from hop.models import JSONBlob
 
-from ..destinations import HermesDestination
-from ..errors import SharingError
+from ...errors import SharingError
 
 PRODUCE_TIMEOUT = timedelta(seconds=15)
 
 
-def _scrub(text: str, destination: HermesDestination) -> str:
+class KafkaAccount(Protocol):
+    """What publishing needs of a destination (``sharing.destinations.HermesDestination`` is one)."""
+
+    display_name: str
+    broker_url: str
+    broker_auth: bool
+    credential_username: str
+    credential_password: str
+
+
+def _scrub(text: str, destination: KafkaAccount) -> str:
     if destination.credential_password:
         text = text.replace(destination.credential_password, "***")
     return text[:300]
@@ -39,12 +49,12 @@ def _text(error) -> str:
     return error.str() if hasattr(error, "str") else str(error)
 
 
-def topic_url(destination: HermesDestination, topic: str) -> str:
+def topic_url(destination: KafkaAccount, topic: str) -> str:
     base = destination.broker_url if destination.broker_url.endswith("/") else destination.broker_url + "/"
     return base + topic
 
 
-def publish(destination: HermesDestination, topic: str, messages: list[dict], sender: str,
+def publish(destination: KafkaAccount, topic: str, messages: list[dict], sender: str,
             timeout: timedelta | None = None) -> list[tuple[str, str]]:
     """Write each message to ``topic``; for each, ``(its _id as a UUID string, "" or why it failed)``."""
     timeout = timeout or PRODUCE_TIMEOUT
