@@ -34,6 +34,7 @@ import confluent_kafka
 from django.db import close_old_connections, connection, transaction
 from django.utils.translation import ngettext
 
+from . import metrics
 from .models import DeadLetter
 from .streams import AlertStream, Message
 
@@ -109,6 +110,7 @@ class Runner:
         self.say = say
         self.progress = Progress()
         self.stopping = False
+        self.lag = metrics.LagReporter()
 
     def request_stop(self, *_args) -> None:
         """For SIGTERM/SIGINT: the message being handled is finished and committed, then ``run`` returns."""
@@ -137,6 +139,7 @@ class Runner:
                 if time.monotonic() - last_line >= self.progress_seconds:
                     self.say(self.progress.line())
                     last_line = time.monotonic()
+                self.lag.update(c.stream for c in self.connections if c.stream.consumer is not None)
         finally:
             for conn in self.connections:
                 conn.stream.close()
@@ -259,6 +262,7 @@ class Runner:
                 done.append(message)
         conn.stream.commit(done)
         self.progress.messages += len(done)
+        metrics.record_batch(conn.stream.name, done, self.progress.dead_letters - dead_before)
 
     def _handle_alone(self, conn: _Connection, message: Message) -> None:
         error = ""

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import tokens, views
+from . import metrics, tokens, views
 from .api import api
 from .permissions import public
 from sharing.continuous_api import continuous_api
@@ -16,6 +16,7 @@ handler500 = "tom.errors.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("metrics/", metrics.metrics, name="metrics"),  # Prometheus; a token or an allowed address (tom/metrics.py)
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", public(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
