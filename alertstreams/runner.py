@@ -34,6 +34,9 @@ import confluent_kafka
 from django.db import close_old_connections, connection, transaction
 from django.utils.translation import ngettext
 
+from dataproducts import provenance
+from dataproducts.models import Origin
+
 from . import metrics
 from .models import DeadLetter
 from .streams import AlertStream, Message
@@ -223,7 +226,11 @@ class Runner:
             return
         if message.decode_error:
             raise BadMessage(message.decode_error)
-        rule.handler(message.alert, message.metadata, conn.stream, message.topic)
+        # A handler that writes ReducedDatum rows itself (the TOM Toolkit's way) writes stream data: never
+        # published back to Hermes (sharing.echoes), and traceable to this message.
+        where = provenance.Provenance(Origin.STREAM, stream_message=f"{message.topic} @{message.partition}:{message.offset}")
+        with provenance.using(where):
+            rule.handler(message.alert, message.metadata, conn.stream, message.topic)
 
     def _handle_batch(self, conn: _Connection, batch: list[Message]) -> None:
         done: list[Message] = []

@@ -55,9 +55,9 @@ CONSUMER_TUNING = {
     "session.timeout.ms": 3000,
 }
 # The TOM Toolkit's dotted paths of its Hermes handler, so its users' TOPIC_HANDLERS work unchanged here.
-# (tom-alertstreams' own paths are real modules: the ``tom_alertstreams`` package.) These stay names in a
-# setting rather than packages: a ``tom_dataproducts`` package of ours would take the name of the TOM
-# Toolkit's main data app, and the documentation only ever writes these paths as TOPIC_HANDLERS values.
+# (tom-alertstreams' and tom_dataproducts' paths are real modules too: the ``tom_alertstreams`` and
+# ``tom_dataproducts`` compat packages; the first entry is kept so the mapping never depends on them.)
+# tom-hermes' stays a name in a setting: its package is not provided here.
 COMPATIBLE_PATHS = {
     "tom_dataproducts.alertstreams.hermes.hermes_alert_handler": "alertstreams.hermes.hermes_alert_handler",
     "tom_hermes.alertstreams.ingester.hermes_alert_handler": "alertstreams.hermes.hermes_alert_handler",

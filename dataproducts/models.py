@@ -85,6 +85,7 @@ class Origin(models.TextChoices):
     API = "api", "Received through the API"
     STREAM = "stream", "Alert stream"
     IMPORT = "import", "Imported from a TOM Toolkit"
+    CODE = "code", "Written by code here (a processor, handler or script)"
 
 
 class Ingest(models.Model):
@@ -108,12 +109,53 @@ class Ingest(models.Model):
         return f"{self.get_origin_display()} {who} {self.created:%Y-%m-%d %H:%M}".strip()
 
 
+def _toolkit_fields(kwargs: dict) -> bool:
+    """Whether ``create``/``get_or_create`` keyword arguments are plain fields without an ingest: a row written the
+    TOM Toolkit's way (target, data_product, data_type, timestamp, value, source_name, source_location...)."""
+    return not ({"ingest", "ingest_id", "pk", "id"} & kwargs.keys()) and not any("__" in key for key in kwargs)
+
+
 class ReducedDatumQuerySet(models.QuerySet):
+    """Queries, plus the TOM Toolkit's writes: ``create``, ``get_or_create``, ``bulk_create`` (and ``save()``) of
+    rows without an ingest go through ``services.save_datums`` (``dataproducts.toolkit_writes``): the same parsing,
+    fingerprint and deduplication as every other path, an ``Ingest``, and continuous sharing queued once. Rows
+    given their ingest and fingerprint (our own code's) are written as Django writes them.
+    """
+
+    #: ``dataproducts.toolkit_writes``, set by ``DataProductsConfig.ready()``: it stores through ``services``,
+    #: which imports this module.
+    toolkit_writes = None
+
     def visible_to(self, user):
         return self.filter(target__in=Target.objects.visible_to(user).values("pk"))
 
     def photometry(self):
         return self.filter(data_type="photometry")
+
+    def create(self, **kwargs):
+        """A datum already stored is not stored again: the stored row comes back (``get_or_create``'s first half)."""
+        if not _toolkit_fields(kwargs):
+            return super().create(**kwargs)
+        return self.toolkit_writes.store_one(self.model(**kwargs))[1]
+
+    def get_or_create(self, defaults=None, **kwargs):
+        """``(datum, created)``, "the same datum" being the fingerprint's (``defaults`` count as the datum's fields)."""
+        if not _toolkit_fields({**kwargs, **(defaults or {})}):
+            return super().get_or_create(defaults=defaults, **kwargs)
+        created, datum = self.toolkit_writes.store_one(self.model(**{**kwargs, **(defaults or {})}))
+        return datum, created
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Datums already stored are skipped (their ``pk`` stays None, as with ``ignore_conflicts``); the new ones
+        get theirs. One transaction: a bad datum, named by its row, stores nothing."""
+        objs = list(objs)
+        theirs = [obj for obj in objs if obj.ingest_id is None]
+        ours = [obj for obj in objs if obj.ingest_id is not None]
+        if theirs:
+            self.toolkit_writes.store_many(theirs)
+        if ours:
+            super().bulk_create(ours, *args, **kwargs)
+        return objs
 
 
 class ReducedDatum(models.Model):
@@ -167,3 +209,11 @@ class ReducedDatum(models.Model):
         """The unit as pages show it: the stored one, else "mag" for photometry. A file or form without a unit
         gives magnitudes (the processors read magnitude columns; Hermes takes a bare brightness as AB mag)."""
         return self.unit or ("mag" if self.data_type == "photometry" else "")
+
+    def save(self, *args, **kwargs):
+        """A new row without an ingest (``ReducedDatum(...).save()``, the TOM Toolkit's way) is stored as
+        ``objects.create`` stores it; if the same datum is already stored, this becomes that row."""
+        if self._state.adding and self.ingest_id is None:
+            ReducedDatumQuerySet.toolkit_writes.store_one(self, update=True)
+            return
+        super().save(*args, **kwargs)

@@ -27,6 +27,7 @@ from django.utils import timezone as dj_timezone
 from targets.models import Target
 from tom.gcpause import gc_paused
 
+from . import provenance
 from .datums import DatumColumns, DatumError, fingerprints, iso_times
 from .models import DataProduct, Ingest, Origin, ReducedDatum, data_product_types
 from .signals import datums_created
@@ -46,6 +47,23 @@ class SaveResult:
     statuses: list[str] = field(default_factory=list)
     ingest: Ingest | None = None  # may be shared with other targets saved in the same call
     target: Target | None = None
+    # (all the call's (target id, fingerprint) keys, first, last): this result's share, read only when asked
+    _keys: tuple[list, int, int] = ([], 0, 0)
+
+    @property
+    def fingerprints(self) -> list[int]:
+        """``fingerprints[i]`` identifies the i-th datum given (what ``ReducedDatum.fingerprint`` holds)."""
+        keys, first, last = self._keys
+        return [fp for _, fp in keys[first:last]]
+
+    @classmethod
+    def combined(cls, results: Sequence["SaveResult"]) -> "SaveResult":
+        """Several saves of one target as one result (statuses in order; the first ingest that holds new datums)."""
+        merged = cls(target=results[0].target if results else None)
+        for result in results:
+            merged.statuses += result.statuses
+            merged.ingest = merged.ingest or result.ingest
+        return merged
 
     @property
     def created(self) -> int:
@@ -181,6 +199,7 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
         offset = 0
         for result, target, size in zip(results, targets, sizes):
             created = 0
+            result._keys = (keys, offset, offset + size)
             for key in keys[offset:offset + size]:
                 is_new = key in new and key not in seen
                 result.statuses.append("created" if is_new else "existing")
@@ -263,7 +282,9 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
     (out of memory, a worker timeout) cannot delete its file: ``manage.py sweep_orphaned_files`` does.
 
     The same file uploaded again for the same target (same SHA-256), or a known
-    ``product_id``, returns the existing product and creates nothing.
+    ``product_id``, returns the existing product and creates nothing. A processor that writes datums itself
+    (``ReducedDatum.objects.bulk_create``, the TOM Toolkit's way) writes them with this upload's provenance, and
+    they are counted with the ones it returns.
     """
     from .processors import run_processor
 
@@ -288,8 +309,10 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
         with transaction.atomic():
             product.data.save(upload.name, upload, save=False)
             product.save()
+            written = provenance.Provenance(origin, user if user and user.is_authenticated else None,
+                                            received_from, claimed_tom_id, default_source=default_source)
             try:
-                with gc_paused():
+                with gc_paused(), provenance.using(written):
                     datums = run_processor(product)
             except ProcessingError as exc:
                 raise ValidationError({"data": f"{product.filename}: {exc}"}) from None
@@ -297,6 +320,8 @@ def upload_data_product(target: Target, upload, data_product_type: str, *, user=
                 saved = save_datums(target, datums, origin=origin, user=user, received_from=received_from,
                                     claimed_tom_id=claimed_tom_id, data_product=product,
                                     default_source=default_source)
+            if written.results:
+                saved = SaveResult.combined([*written.results, saved])
     except BaseException:
         if product.data.name:
             product.data.storage.delete(product.data.name)

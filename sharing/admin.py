@@ -14,7 +14,7 @@ class ShareRecordAdmin(admin.ModelAdmin):
 
 @admin.register(PersistentShare)
 class PersistentShareAdmin(admin.ModelAdmin):
-    list_display = ("target", "destination", "user", "created", "enabled", "paused_reason", "last_delivery",
+    list_display = ("target", "destination", "topic", "user", "created", "enabled", "paused_reason", "last_delivery",
                     "sent_count", "skipped_count", "failed_count", "retry_at", "last_error")
     list_filter = ("destination", "enabled")
     raw_id_fields = ("target", "user")

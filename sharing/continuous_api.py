@@ -1,13 +1,15 @@
 """The PersistentShare REST API at the TOM Toolkit's paths, under /targets/ (not /api/).
 
 ``/targets/persistentshare/`` (list, create), ``/targets/persistentshare/<pk>/``
-(get, delete), ``/targets/<target_pk>/persistentshare/`` (one target's), plus
+(get, PATCH, delete), ``/targets/<target_pk>/persistentshare/`` (one target's), plus
 ``/targets/persistentshare/<pk>/retry/`` and ``.../resume/`` (a paused share,
 now in the caller's name). Who may do what is ``sharing.permissions``, as on
 the pages. Its own NinjaAPI (mounted in
 ``tom/urls.py``) with the main API's authentication (session with CSRF, HTTP
 Basic, token) and error handlers: every answer is JSON. The request field
-``share_existing_data`` is the TOM Toolkit's.
+``share_existing_data`` is the TOM Toolkit's, and so is ``destination`` written
+``key:topic`` for a Hermes topic (``hermes:tomtoolkit.test``); a duplicate is
+refused under ``non_field_errors``, as DRF answers the TOM Toolkit's.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -49,14 +51,28 @@ for exception, handler in ((NinjaValidationError, main_api.invalid_input), (Vali
 
 class PersistentShareIn(Schema):
     target: Id
-    destination: str
+    destination: str = Field(description="A DATA_SHARING key, or key:topic for a topic of a Hermes destination")
+    topic: str = Field("", description="A topic of the Hermes destination's USER_TOPICS (empty: the first)")
     share_existing_data: bool = False
+
+
+class PersistentSharePatch(Schema):
+    """What a PATCH may change (the TOM Toolkit's serializer takes target, destination and user; here the target
+    and owner are not edited, and our ``topic``, ``enabled`` and ``share_existing_data`` are)."""
+
+    target: Id | None = Field(None, description="Only its own target (a share does not move to another)")
+    destination: str | None = None
+    topic: str | None = None
+    enabled: bool | None = None
+    share_existing_data: bool = False
+    user: Id | None = Field(None, description="Only its own owner (the owner is who created, resumed or redirected it)")
 
 
 class PersistentShareOut(Schema):
     id: int
     target: int
     destination: str
+    topic: str
     user: int | None
     created: datetime
     enabled: bool
@@ -77,7 +93,8 @@ def annotated(queryset):
 
 
 def share_json(share: PersistentShare) -> dict:
-    return {"id": share.pk, "target": share.target_id, "destination": share.destination, "user": share.user_id,
+    return {"id": share.pk, "target": share.target_id, "destination": share.destination, "topic": share.topic,
+            "user": share.user_id,
             "created": share.created, "enabled": share.enabled, "last_delivery": share.last_delivery,
             "last_error": share.last_error, "retry_at": share.retry_at, "sent_count": share.sent_count,
             "skipped_count": share.skipped_count, "failed_count": share.failed_count, "paused": share.paused_reason,
@@ -106,12 +123,27 @@ def create_share(request, payload: PersistentShareIn):
     if not may_share(request.user, target):  # the TOM Toolkit answers a target one may not change as invalid
         raise ValidationError({"target": [f"You may not share {target.name} (that needs {SHARE_NEEDS})."]})
     share = continuous.create_persistent_share(request.user, target, payload.destination,
-                                               share_existing_data=payload.share_existing_data)
+                                               share_existing_data=payload.share_existing_data, topic=payload.topic)
     return Status(201, share_json(share))
 
 
 @continuous_api.get("persistentshare/{int:pk}/", response=PersistentShareOut, tags=["persistentshare"])
 def get_share(request, pk: Id):
+    return share_json(share_for(request.user, pk))
+
+
+@continuous_api.patch("persistentshare/{int:pk}/", response=PersistentShareOut, tags=["persistentshare"],
+                      summary="Change where a share sends, switch it on or off, or send its target's data so far")
+def change_share(request, pk: Id, payload: PersistentSharePatch):
+    share = share_for(request.user, pk, "change")
+    if payload.target is not None and payload.target != share.target_id:
+        raise ValidationError({"target": ["A continuous share stays with its target: delete it and create one for "
+                                          "the other target."]})
+    if payload.user is not None and payload.user != share.user_id:
+        raise ValidationError({"user": ["The owner is whoever created the share, resumed it or changed where it "
+                                        "sends; it is not set by hand."]})
+    continuous.change_persistent_share(share, request.user, destination_key=payload.destination, topic=payload.topic,
+                                       enabled=payload.enabled, share_existing_data=payload.share_existing_data)
     return share_json(share_for(request.user, pk))
 
 

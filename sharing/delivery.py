@@ -37,12 +37,12 @@ from dataproducts.models import ReducedDatum
 from .clients.http import deadline_seconds
 from .clients.tom import TomClient
 from .continuous import pause_share, request_delivery
-from .destinations import HermesDestination, TomDestination, destination
+from .destinations import HermesDestination, TomDestination, destination, split_destination
 from .echoes import echo_rule
 from .errors import SharingError, bounded
 from .models import Delivery, PersistentShare, ShareRecord
 from .permissions import owner_problem
-from .services import share_target
+from .services import HermesText, share_target
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,10 @@ def deliver(share_id: int) -> str:
     token, deliveries = _claim(share)
     if not deliveries:
         return "nothing to send"
-    dest = destination(share.destination)
+    # A row written the TOM Toolkit 2.x way ("hermes:<topic>", e.g. in the admin) names its topic in the destination.
+    key, named_topic = split_destination(share.destination)
+    dest = destination(key)
+    topic = share.topic or named_topic
     try:
         datum_pks, skipped = selection(share, deliveries, dest)
         n_datums = datum_pks.count()
@@ -139,8 +142,8 @@ def deliver(share_id: int) -> str:
     if not n_datums and not any(d.existing for d in deliveries):
         _done(share, deliveries, None, 0, skipped)
         return f"nothing new for {share.destination} ({skipped} came from there)"
-    outcome = share_target(share.user, share.target, share.destination, data="selected", datum_ids=datum_pks,
-                           via="continuous")
+    outcome = share_target(share.user, share.target, key, data="selected", datum_ids=datum_pks, via="continuous",
+                           hermes=HermesText(topic=topic) if topic else None)
     record = outcome.record
     if record.outcome == ShareRecord.Outcome.SENT:
         _done(share, deliveries, record, record.created_count + record.existing_count, skipped)

@@ -3,11 +3,17 @@
 The setting keeps the TOM Toolkit's documented shape: a dict keyed by
 destination, with ``DISPLAY_NAME`` and ``BASE_URL``, then ``USERNAME`` /
 ``PASSWORD`` for a TOM, or ``HERMES_API_KEY`` or ``CREDENTIAL_USERNAME`` /
-``CREDENTIAL_PASSWORD`` plus ``USER_TOPICS`` for Hermes. A destination whose
+``CREDENTIAL_PASSWORD`` plus ``USER_TOPICS`` for Hermes. An entry's keys decide
+which it is, never its name: "hermes-mirror" with a USERNAME and PASSWORD is a
+TOM, "scimma" with SCiMMA credentials is Hermes. A destination whose
 values are missing or still the documentation's placeholders
 ("set ... value in environment") is kept, marked not configured, with the
 reason in words: pages show it disabled and ``manage.py check`` warns; nothing
 raises. Credentials never appear in ``repr``, messages or pages.
+
+A Hermes destination with a topic is written ``<key>:<topic>``, as the TOM
+Toolkit names its sharing choices and as 2.x stored ``PersistentShare.destination``
+(``hermes:tomtoolkit.test``): :func:`split_destination` reads it.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from .errors import basic_credentials
 PLACEHOLDER = re.compile(r"^\s*set\b.*\bin\s+environment\s*$", re.IGNORECASE)
 HERMES_KEYS = ("HERMES_API_KEY", "CREDENTIAL_USERNAME", "CREDENTIAL_PASSWORD", "USER_TOPICS", "BROKER_URL",
                "BROKER_AUTH")
+TOM_KEYS = ("USERNAME", "PASSWORD")
 FALSE_WORDS = ("false", "0", "no", "off")
 
 
@@ -114,8 +121,18 @@ def parse(key: str, entry) -> Destination:
         return Destination(key, key, "", ("The entry is not a dictionary.",))
     problems: list[str] = []
     display = str(entry.get("DISPLAY_NAME") or key)
-    is_hermes = any(k in entry for k in HERMES_KEYS) or "hermes" in key.lower()
-    if is_hermes:
+    hermes_keys = [k for k in HERMES_KEYS if k in entry]
+    tom_keys = [k for k in TOM_KEYS if k in entry]
+    if hermes_keys and tom_keys:
+        return Destination(key, display, "", (
+            f"It has both a TOM's keys ({', '.join(tom_keys)}) and Hermes' ({', '.join(hermes_keys)}): "
+            "keep USERNAME and PASSWORD for another TOM, or HERMES_API_KEY / CREDENTIAL_USERNAME and "
+            "CREDENTIAL_PASSWORD with USER_TOPICS for Hermes.",))
+    if not hermes_keys and not tom_keys:
+        return Destination(key, display, "", (
+            "Set USERNAME and PASSWORD (another TOM), or HERMES_API_KEY, or CREDENTIAL_USERNAME and "
+            "CREDENTIAL_PASSWORD with USER_TOPICS (Hermes).",))
+    if hermes_keys:
         base_url = _base_url(key, entry, problems) if entry.get("BASE_URL") else ""
         api_key = entry.get("HERMES_API_KEY")
         username, password = entry.get("CREDENTIAL_USERNAME"), entry.get("CREDENTIAL_PASSWORD")
@@ -162,3 +179,20 @@ def destinations() -> dict[str, Destination]:
 def destination(key: str) -> Destination | None:
     """Only configured destinations can be shared to: nothing a request names is ever fetched."""
     return destinations().get(key)
+
+
+def split_destination(text: str) -> tuple[str, str]:
+    """A destination as written (``key`` or ``key:topic``) as (DATA_SHARING key, topic; "" for none).
+
+    A key of ``DATA_SHARING`` is taken whole, even one holding a colon; otherwise ``<key>:<topic>`` names a
+    topic of a Hermes destination (the TOM Toolkit's choice values, and 2.x's stored destinations). Text that is
+    neither comes back as it is, for the caller to refuse by name.
+    """
+    text = str(text)
+    known = destinations()
+    if text in known or ":" not in text:
+        return text, ""
+    key, topic = text.split(":", 1)
+    if isinstance(known.get(key), HermesDestination):
+        return key, topic
+    return text, ""

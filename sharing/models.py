@@ -44,6 +44,8 @@ class PersistentShare(models.Model):
 
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="persistent_shares")
     destination = models.CharField(max_length=200, help_text="A DATA_SHARING key")
+    topic = models.CharField(max_length=200, blank=True, default="",
+                             help_text="For a Hermes destination: one of its USER_TOPICS (empty: the first)")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              help_text="Its owner: who set it up or last resumed it (the shares are sent in their "
                                        "name, while they may share the target)")
@@ -69,10 +71,16 @@ class PersistentShare(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         verbose_name = "continuous share"  # what the pages call it; the model keeps the TOM Toolkit's name
-        constraints = [models.UniqueConstraint(fields=["target", "destination"], name="one_persistent_share_per_destination")]
+        constraints = [models.UniqueConstraint(fields=["target", "destination", "topic"],
+                                               name="one_persistent_share_per_destination_and_topic")]
 
     def __str__(self) -> str:
-        return f"{self.target} → {self.destination} (continuous)"
+        return f"{self.target} → {self.where} (continuous)"
+
+    @property
+    def where(self) -> str:
+        """The destination as the TOM Toolkit writes it: ``key``, or ``key:topic`` for a Hermes topic."""
+        return f"{self.destination}:{self.topic}" if self.topic else self.destination
 
     @property
     def paused(self) -> bool:

@@ -9,11 +9,15 @@ page (every tab), the list share page's members, ``manage.py share --user`` and 
 action. ``change_target`` is enough because that is what the TOM Toolkit's continuous-sharing documentation
 asks for; ``share_target`` lets an administrator grant sharing without editing.
 
-**Continuous sharing** adds the TOM Toolkit's model permissions (global, ``sharing.*_persistentshare``):
+**Continuous sharing** adds the TOM Toolkit's model permissions (global, ``sharing.*_persistentshare``, or the
+same under the TOM Toolkit's names ``tom_targets.*_persistentshare``, which its documentation assigns: either
+grants the same, :func:`may`):
 
 ==========================  =========================================================
 see shares                  ``view_persistentshare``, of targets the user may view
 create one                  may share the target + ``add_persistentshare``
+change one (API PATCH)      may share the target + ``change_persistentshare`` (as the
+                            TOM Toolkit asks; a new destination makes them its owner)
 delete one                  may share the target + ``delete_persistentshare``
 "Retry now"                 may share the target + ``view_persistentshare``
 "Resume as me" (paused)     may share the target + ``add_persistentshare`` (the
@@ -41,12 +45,18 @@ from .models import PersistentShare
 
 VIEW = "sharing.view_persistentshare"
 ADD = "sharing.add_persistentshare"
+CHANGE = "sharing.change_persistentshare"
 DELETE = "sharing.delete_persistentshare"
+# The TOM Toolkit files these permissions under its targets app; the ``tom_targets`` compat app's proxy model holds
+# them under those names (``assign_perm('tom_targets.add_persistentshare', user)``, as its documentation writes).
+TOOLKIT_NAMES = {perm: perm.replace("sharing.", "tom_targets.", 1) for perm in (VIEW, ADD, CHANGE, DELETE)}
 
 
 def may(user, perm: str) -> bool:
-    """A global model permission of an active user."""
-    return bool(user is not None and user.is_active and user.has_perm(perm))
+    """A global model permission of an active user, under our name or the TOM Toolkit's (``TOOLKIT_NAMES``)."""
+    if user is None or not user.is_active:
+        return False
+    return user.has_perm(perm) or (perm in TOOLKIT_NAMES and user.has_perm(TOOLKIT_NAMES[perm]))
 
 
 def shares_visible_to(user, target: Target | None = None) -> QuerySet:
@@ -63,8 +73,17 @@ def can_create(user, target: Target) -> bool:
     return may(user, ADD) and may_share(user, target)
 
 
+def may_create_any(user) -> bool:
+    """Whether to offer the manage page's create form: the target, chosen in it, is checked with ``can_create``."""
+    return may(user, ADD)
+
+
 def can_delete(user, share: PersistentShare) -> bool:
     return may(user, DELETE) and may_share(user, share.target)
+
+
+def can_change(user, share: PersistentShare) -> bool:
+    return may(user, CHANGE) and may_share(user, share.target)
 
 
 def can_retry(user, share: PersistentShare) -> bool:
@@ -75,14 +94,16 @@ def can_resume(user, share: PersistentShare) -> bool:
     return share.paused and may(user, ADD) and may_share(user, share.target)
 
 
-ACTIONS = {"view": lambda user, share: True, "delete": can_delete, "retry": can_retry, "resume": can_resume}
+ACTIONS = {"view": lambda user, share: True, "change": can_change, "delete": can_delete, "retry": can_retry,
+           "resume": can_resume}
 
 
 def share_for(user, pk, action: str = "view", target: Target | None = None) -> PersistentShare:
     """The share ``pk`` (of ``target``, if given) if ``user`` may ``action`` it: 404 unseen, 403 not allowed."""
     share = get_object_or_404(shares_visible_to(user, target), pk=pk)
     if not ACTIONS[action](user, share):
-        needs = {"delete": f"{DELETE} and {SHARE_NEEDS}", "retry": f"{VIEW} and {SHARE_NEEDS}",
+        needs = {"change": f"{CHANGE} and {SHARE_NEEDS}", "delete": f"{DELETE} and {SHARE_NEEDS}",
+                 "retry": f"{VIEW} and {SHARE_NEEDS}",
                  "resume": f"a paused share, {ADD} and {SHARE_NEEDS}"}[action]
         raise PermissionDenied(f"You may not {action} this continuous share (that needs {needs}).")
     return share

@@ -17,6 +17,7 @@ from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
 
 from .models import Target, separation_arcsec
 
@@ -140,6 +141,8 @@ def import_warning_html(crowded: Crowding) -> SafeString:
     listed = format_html_join("; ", '<a href="{}">{}</a> is {} from <a href="{}">{}</a>', (
         (target.get_absolute_url(), target.name, _arcsec(near.separation), near.url, near.name)
         for target, near in crowded.examples))
-    return format_html('<span id="neighbour-warning">{} imported target(s) lie within {}\u2033 of another target: '
-                       "{}{}. {}</span>", crowded.count, f"{radius():g}", listed,
+    counted = ngettext("%(n)s imported target lies", "%(n)s imported targets lie", crowded.count) % {
+        "n": f"{crowded.count:,}"}
+    return format_html('<span id="neighbour-warning">{} within {}\u2033 of another target: '
+                       "{}{}. {}</span>", counted, f"{radius():g}", listed,
                        f"; and {crowded.more} more" if crowded.more > 0 else "", ADVICE)

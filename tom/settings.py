@@ -185,6 +185,7 @@ INSTALLED_APPS = [
     "sharing",
     "alertstreams",
     "toolkit_import",  # manage.py import_toolkit
+    "tom_targets",  # the TOM Toolkit's names: tom_targets.*_persistentshare permissions, targets_extras tags, imports
 ]
 
 # Background work (continuous-sharing deliveries) through Django's Tasks API (the django-tasks backport).

@@ -6,6 +6,8 @@ from . import metrics, tokens, views
 from .api import api
 from .permissions import public
 from sharing.continuous_api import continuous_api
+from targets import urls as targets_urls
+from tom_targets import urls as toolkit_target_urls
 
 # Refusals and failures in words (tom/errors.py): JSON under the APIs, an alert for htmx, else a page of the site.
 handler400 = "tom.errors.bad_request"  # a request Django cannot read (too large, too many fields) or a BadRequest
@@ -23,7 +25,8 @@ urlpatterns = [
     path("accounts/tokens/", tokens.tokens, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", tokens.revoke, name="token-revoke"),
     path("targets/", include("sharing.urls")),
-    path("targets/", include("targets.urls")),
+    # Ours, plus the TOM Toolkit's names for our pages (targets:share...), for templates written for it.
+    path("targets/", include((targets_urls.urlpatterns + toolkit_target_urls.urlpatterns, targets_urls.app_name))),
     path("targets/", continuous_api.urls),  # /targets/persistentshare/... (the TOM Toolkit's paths)
     path("dataproducts/", include("dataproducts.urls")),
     path("alertstreams/", include("alertstreams.urls")),

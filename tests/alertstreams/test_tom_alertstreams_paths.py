@@ -13,7 +13,9 @@ from io import StringIO
 import pytest
 from confluent_kafka import Producer
 from django.core.management import call_command
+from tom_dataproducts.alertstreams import hermes as documented
 
+from alertstreams.hermes import hermes_alert_handler
 from alertstreams.streams import HopskotchAlertStream, StreamConfigError, _topic_rule, load_streams
 from tests.kafka.fixtures import start_broker, stop_broker
 
@@ -203,13 +205,22 @@ def test_exact_names_come_first_then_patterns_in_order_then_star():
     assert stream.rule_for("hermes.test").key == "*"
 
 
-def test_own_code_importing_the_toolkits_hermes_handler_is_told_our_path():
+def test_own_code_importing_the_toolkits_hermes_handler_runs_ours():
+    """``tom_dataproducts.alertstreams.hermes`` is a module here (the tom_dataproducts compat package)."""
+    stream = load_streams([{"NAME": "alertstreams.streams.HopskotchAlertStream", "OPTIONS": {
+        "URL": "kafka://127.0.0.1:9/",
+        "TOPIC_HANDLERS": {"hermes.test": "tests.alertstreams.toolkit_handler.only_photometry"}}}])[0]
+    assert stream.rule_for("hermes.test").handler.path == "tests.alertstreams.toolkit_handler.only_photometry"
+    assert documented.hermes_alert_handler is hermes_alert_handler
+
+
+def test_own_code_importing_tom_hermes_is_told_our_path():
     with pytest.raises(StreamConfigError) as caught:
         load_streams([{"NAME": "alertstreams.streams.HopskotchAlertStream", "OPTIONS": {
             "URL": "kafka://127.0.0.1:9/",
-            "TOPIC_HANDLERS": {"hermes.test": "tests.alertstreams.toolkit_handler.only_photometry"}}}])
+            "TOPIC_HANDLERS": {"hermes.test": "tests.alertstreams.toolkit3_handler.only_photometry"}}}])
     assert caught.value.key == "ALERT_STREAMS[0].OPTIONS.TOPIC_HANDLERS['hermes.test']"
-    assert "No module named 'tom_dataproducts'" in str(caught.value)
+    assert "No module named 'tom_hermes'" in str(caught.value)
     assert "in this TOM, import it as 'from alertstreams.hermes import hermes_alert_handler'" in str(caught.value)
 
 

@@ -16,7 +16,7 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 @pytest.fixture
 def sharer(users, editors):
     """The editors may change the target; with the three model permissions they may share it continuously."""
-    editors.permissions.add(*Permission.objects.filter(codename__in=SHARE_PERMS))
+    editors.permissions.add(*Permission.objects.filter(content_type__app_label="sharing", codename__in=SHARE_PERMS))
     return users["editor"]
 
 

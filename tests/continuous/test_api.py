@@ -72,7 +72,7 @@ def test_a_duplicate_is_a_400(editor_api, share, target):
     response = editor_api.post("/targets/persistentshare/", {"target": target.pk, "destination": "peer"},
                                content_type="application/json")
     assert response.status_code == 400
-    assert "already shared continuously" in response.json()["destination"][0]
+    assert "already shared continuously" in response.json()["non_field_errors"][0]  # where DRF says it
 
 
 def test_the_right_to_share_the_target_is_needed(users, target):
@@ -81,7 +81,7 @@ def test_the_right_to_share_the_target_is_needed(users, target):
 
     from tests.continuous.conftest import SHARE_PERMS
 
-    users["viewer"].user_permissions.add(*Permission.objects.filter(codename__in=SHARE_PERMS))
+    users["viewer"].user_permissions.add(*Permission.objects.filter(content_type__app_label="sharing", codename__in=SHARE_PERMS))
     viewer = Client(headers=basic("viewer", "pw-viewer"))
     response = viewer.post("/targets/persistentshare/", {"target": target.pk, "destination": "peer"},
                            content_type="application/json")
@@ -116,12 +116,12 @@ def test_every_operation_refuses_callers_without_rights_in_json_and_changes_noth
     for method, path in operations(client):
         url = path.replace("{pk}", str(share.pk)).replace("{target_pk}", str(target.pk))
         kwargs = {"data": {"target": target.pk, "destination": "peer"}, "content_type": "application/json"} \
-            if method == "post" else {}
+            if method in ("post", "patch") else {}
         response = getattr(caller, method)(url, **kwargs)
         assert response["Content-Type"].startswith("application/json"), (method, url)
         assert response.status_code in expected, (role, method, url, response.status_code, response.content)
         seen += 1
-    assert seen == 7
+    assert seen == 8
     assert list(PersistentShare.objects.values_list("pk", "destination")) == [(share.pk, "peer")]
     assert not share.deliveries.exists()
 
@@ -131,7 +131,7 @@ def test_a_share_of_a_target_the_caller_cannot_view_is_404(users, share):
 
     from tests.continuous.conftest import SHARE_PERMS
 
-    users["outsider"].user_permissions.add(*Permission.objects.filter(codename__in=SHARE_PERMS))
+    users["outsider"].user_permissions.add(*Permission.objects.filter(content_type__app_label="sharing", codename__in=SHARE_PERMS))
     outsider = Client(headers=basic("outsider", "pw-outsider"))
     assert outsider.get(f"/targets/persistentshare/{share.pk}/").status_code == 404
     assert outsider.delete(f"/targets/persistentshare/{share.pk}/").status_code == 404

@@ -57,7 +57,7 @@ def test_unknown_and_duplicate_destinations_are_refused_naming_the_field(immedia
     create_persistent_share(sharer, target, "second")
     with pytest.raises(ValidationError) as duplicate:
         create_persistent_share(sharer, target, "second")
-    assert "already shared continuously" in duplicate.value.message_dict["destination"][0]
+    assert "already shared continuously" in duplicate.value.message_dict["non_field_errors"][0]
     assert PersistentShare.objects.count() == 1
 
 

@@ -123,11 +123,11 @@ def sharer(settings, editors):
 def test_a_continuous_share_to_a_bad_destination_is_refused_in_the_tab(page, live_server, sharer, target):
     log_in(page, live_server.url, "editor", "pw-editor")
     page.goto(f"{live_server.url}/targets/{target.pk}/share/?tab=continuous")
-    forge_option(page, "#persistent-share-form #id_destination", "half")
-    page.click("#persistent-share-form button[type=submit]")
-    expect(page.locator("#target-persistent-share-create #persistent-share-error")).to_contain_text(
+    forge_option(page, "#target-persistent-share-create select[name=destination]", "half")
+    page.click("#target-persistent-share-create button[type=submit]")
+    expect(page.locator("#target-persistent-share-create .persistent-share-error")).to_contain_text(
         "Destination: Half set up is not configured for sharing:")
-    expect(page.locator("#persistent-share-form")).to_be_visible()
+    expect(page.locator("#target-persistent-share-create .persistent-share-form")).to_be_visible()
     assert not PersistentShare.objects.exists()
 
 
@@ -141,8 +141,8 @@ def test_a_share_gone_meanwhile_is_not_found_where_its_button_was(page, live_ser
     share.delete()  # in another tab, by someone else
     page.on("dialog", lambda dialog: dialog.accept())
     row.locator("button:has-text('Delete')").click()
-    alert = page.locator("#target-persistent-share-table > [data-request-error]")
-    expect(alert).to_have_text("Not found: No such persistent share: it does not exist, or you may not view it.")
+    alert = page.locator("#target-persistent-share-table > .persistent-share-table > [data-request-error]")
+    expect(alert).to_have_text("Not found: No such continuous share: it does not exist, or you may not view it.")
     expect(page.locator(f"tr[data-share='{other.pk}']")).to_be_visible()
     alert.locator(".btn-close").click()  # dismissible
     expect(alert).to_have_count(0)

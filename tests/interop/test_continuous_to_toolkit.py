@@ -27,7 +27,8 @@ def test_new_data_flow_into_a_toolkit_peer_once_each(settings, toolkit_server, u
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.DATA_SHARING = {"toolkit": {"DISPLAY_NAME": "Toolkit", "BASE_URL": toolkit_server.url,
                                          "USERNAME": toolkit_server.username, "PASSWORD": toolkit_server.password}}
-    editors.permissions.add(*Permission.objects.filter(codename__in=["add_persistentshare", "view_persistentshare"]))
+    editors.permissions.add(*Permission.objects.filter(
+        content_type__app_label="sharing", codename__in=["add_persistentshare", "view_persistentshare"]))
     target = create_target(users["editor"], sidereal("AT 2026cont", 40.5, -12.25, aliases=["ZTF26cont"]))
 
     share = create_persistent_share(users["editor"], target, "toolkit", share_existing_data=True)

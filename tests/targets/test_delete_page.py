@@ -42,7 +42,7 @@ def test_the_page_counts_datums_files_shares_memberships_aliases_and_extras(clie
     response = client_for("editor").get(reverse("targets:delete", args=[target.pk]))
     assert response.status_code == 200
     assert listed(response) == [
-        "2 aliases", "1 extra field", "1 target list membership", "1 data product", "7 reduced datums",
+        "2 aliases", "1 extra field", "1 target list membership", "1 data product", "7 reduced data",
         "2 share records", "1 continuous share",
     ]
     assert "cannot be undone" in response.content.decode()

@@ -107,7 +107,7 @@ def test_the_import_warning_names_each_pair_once_with_links(client_for, target, 
     client = client_for("editor")
     response = client.post(reverse("targets:import"), {"file": upload_file(text)}, follow=True)
     text = warning(response)
-    assert text.startswith('<span id="neighbour-warning">3 imported target(s) lie within 5″ of another target: ')
+    assert text.startswith('<span id="neighbour-warning">3 imported targets lie within 5″ of another target: ')
     next_to = Target.objects.get(name="Next to SN")
     assert (f'<a href="{next_to.get_absolute_url()}">Next to SN</a> is 3.0″ from '
             f'<a href="{target.get_absolute_url()}">SN 2024abc</a>') in text
@@ -120,7 +120,7 @@ def test_the_import_warning_lists_the_first_few_and_counts_the_rest(client_for):
     response = client_for("editor").post(reverse("targets:import"), {"file": upload_file("name,ra,dec\n" + rows)},
                                          follow=True)
     text = warning(response)
-    assert text.startswith(f'<span id="neighbour-warning">{2 * (MOST_NAMED_IMPORTED + 3)} imported target(s)')
+    assert text.startswith(f'<span id="neighbour-warning">{2 * (MOST_NAMED_IMPORTED + 3)} imported targets')
     assert text.count("</a> is 1.0″ from") == MOST_NAMED_IMPORTED and "; and 6 more." in text
 
 

@@ -35,7 +35,7 @@ NAMES = {
     "dataproducts.Ingest": ("ingest", "ingests"),
     "dataproducts.ReducedDatum": ("reduced datum", "reduced data"),
     "sharing.ShareRecord": ("share record", "share records"),
-    "sharing.PersistentShare": ("persistent share", "persistent shares"),
+    "sharing.PersistentShare": ("continuous share", "continuous shares"),
     "sharing.Delivery": ("delivery", "deliveries"),
     "alertstreams.DeadLetter": ("dead letter", "dead letters"),
     "alertstreams.IngestedMessage": ("ingested message", "ingested messages"),
