@@ -65,6 +65,37 @@ def test_make_serve_refuses_a_public_tom_on_the_demo_secret_key(tmp_path):
     assert "Starting" not in output and "started (pid=" not in output  # nothing was started
 
 
+def systemd_environment_file(text: str) -> dict[str, str]:
+    """``text`` read as systemd reads an ``EnvironmentFile=``: a ``#`` starts a comment only at the start of a line
+    (``A=1  # note`` sets A to ``1  # note``); quotes around a value are dropped, text after them is kept."""
+    env = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;" or "=" not in line:
+            continue
+        name, value = (part.strip() for part in line.split("=", 1))
+        if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
+            end = value.find(value[0], 1)
+            value = value[1:end] + value[end + 1:].strip()
+        env[name] = value
+    return env
+
+
+def test_check_deploy_is_clean_with_the_environment_file_of_docs_deploy(tmp_path):
+    """The ``tom.env`` of docs/deploy.md, read the way systemd reads it (own secrets in place of the placeholders)."""
+    block = re.search(r"`/etc/tom/tom.env`.*?```sh\n(.*?)```", (ROOT / "docs" / "deploy.md").read_text(), re.DOTALL)
+    env = systemd_environment_file(block.group(1))
+    assert env["DEBUG"] == "false" and env["ALLOWED_HOSTS"] == "tom.example.org" and env["LOG_FORMAT"] == "json"
+    env.update(SECRET_KEY=secrets.token_urlsafe(50), METRICS_TOKEN=secrets.token_urlsafe(24),
+               TOM_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tom.settings")
+    del env["DATABASE_URL"]  # check --deploy does not need the database
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG") or k.startswith("LC_")}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                            env={**keep, **env}, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 def two_free_ports(distance: int) -> int:
     """A free port whose neighbour ``distance`` above is free too (honcho gives the reader PORT + 200)."""
     while True:
