@@ -91,7 +91,7 @@ def test_datums_stored_are_counted_by_route_once_committed(db, token, users, dja
         save_datums(target, datums, origin=Origin.MANUAL)  # the same again: nothing new, nothing counted
     text = scrape(Authorization=f"Bearer {TOKEN}")
     grown = {route: sample(text, "tom_datums_stored_total", route=route) - before[route] for route in Origin.values}
-    assert grown == {"upload": 0, "manual": 4, "api": 3, "stream": 2, "import": 0}
+    assert grown == {"upload": 0, "manual": 4, "api": 3, "stream": 2, "import": 0, "code": 0}
 
 
 def test_deliveries_waiting_and_failed_are_read_per_destination_at_each_scrape(db, token, settings, users):
