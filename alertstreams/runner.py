@@ -38,6 +38,7 @@ from django.utils.translation import ngettext
 from dataproducts import provenance
 from dataproducts.models import Origin
 
+from . import metrics
 from .models import DeadLetter
 from .streams import AlertStream, Message
 
@@ -113,6 +114,7 @@ class Runner:
         self.say = say
         self.progress = Progress()
         self.stopping = False
+        self.lag = metrics.LagReporter()
 
     def request_stop(self, *_args) -> None:
         """For SIGTERM/SIGINT: the message being handled is finished and committed, then ``run`` returns."""
@@ -141,6 +143,7 @@ class Runner:
                 if time.monotonic() - last_line >= self.progress_seconds:
                     self.say(self.progress.line())
                     last_line = time.monotonic()
+                self.lag.update(c.stream for c in self.connections if c.stream.consumer is not None)
         finally:
             for conn in self.connections:
                 conn.stream.close()
@@ -267,6 +270,7 @@ class Runner:
                 done.append(message)
         conn.stream.commit(done)
         self.progress.messages += len(done)
+        metrics.record_batch(conn.stream.name, done, self.progress.dead_letters - dead_before)
 
     def _handle_alone(self, conn: _Connection, message: Message) -> None:
         error = ""

@@ -382,6 +382,11 @@ class AlertStream:
         """True when connected and every assigned partition has been read to its end (for --until-end)."""
         raise NotImplementedError
 
+    def lag(self) -> dict[tuple[str, int], int]:
+        """Messages not handled yet per (topic, partition) this stream reads, as far as it knows without asking
+        the broker (``alertstreams.metrics``); {} when it cannot tell."""
+        return {}
+
 
 class KafkaAlertStream(AlertStream):
     """Reading with a confluent-kafka consumer: manual partition assignment, offsets stored after commit."""
@@ -505,6 +510,29 @@ class KafkaAlertStream(AlertStream):
     def at_end(self) -> bool:
         # connected with nothing assigned (no wanted topic on the broker yet) is caught up too
         return self.ready and not self.active
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        """High watermark (librdkafka's cached one: no broker request) minus position, per assigned partition. The
+        position moves as the reading loop takes messages, which it handles and commits before taking more. A
+        partition nothing was taken from yet counts 0 once read to its end, and is left out while being fetched."""
+        if self.consumer is None or not self.ready or not self.assigned:
+            return {}
+        lag = {}
+        try:
+            positions = self.consumer.position([confluent_kafka.TopicPartition(t, p) for t, p in sorted(self.assigned)])
+            for tp in positions:
+                key = (tp.topic, tp.partition)
+                if tp.offset < 0:  # nothing taken from it since it was assigned
+                    if key not in self.active:
+                        lag[key] = 0
+                    continue
+                high = self.consumer.get_watermark_offsets(tp, cached=True)[1]
+                if high >= 0:
+                    lag[key] = max(high - tp.offset, 0)
+        except (confluent_kafka.KafkaException, RuntimeError) as exc:  # closing, or a broker gone: no figure now
+            logger.debug("%s: no lag figures this time (%s)", self.name, exc)
+            return {}
+        return lag
 
     def _store(self, positions: list[tuple[str, int, int]]) -> None:
         last: dict[tuple[str, int], int] = {}

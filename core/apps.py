@@ -3,6 +3,7 @@ from django.conf import settings
 
 from . import lookups
 from .astropy_offline import configure as configure_astropy
+from .logs import capture_stray_output
 from .production import refuse_weak_secret_key
 
 
@@ -18,6 +19,7 @@ class CoreConfig(AppConfig):
         refuse_weak_secret_key(settings.DEBUG, settings.ALLOWED_HOSTS, settings.SECRET_KEY)
         lookups.register()
         configure_astropy()
+        capture_stray_output(getattr(settings, "LOG_FORMAT", "text"))  # JSON logs: warnings and crashes as JSON too
         # System checks register when their module is imported, and the TOM_ID check reads the identity model:
         # Django's place for importing them is ready(), once the models are loaded.
         from . import checks  # noqa: F401

@@ -22,6 +22,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja.utils import contribute_operation_callback
 
@@ -67,6 +68,22 @@ def _mark(view, access: Access):
 def public(view):
     """No login needed (the login page itself, health checks)."""
     return _mark(view, Access("public"))
+
+
+def machine(allowed):
+    """A machine's endpoint (Prometheus' ``/metrics/``): no login or session; ``allowed(request)`` decides (a
+    token, an address), and a refused caller gets a 404, as if there were nothing here."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request):
+                raise Http404()
+            return view(request, *args, **kwargs)
+
+        return _mark(wrapped, Access("machine"))
+
+    return decorator
 
 
 def login(view):

@@ -21,3 +21,8 @@ class SharingConfig(AppConfig):
         post_save.connect(owner_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="sharing.continuous.owner_saved")
         pre_delete.connect(owner_deleted, sender=settings.AUTH_USER_MODEL,
                            dispatch_uid="sharing.continuous.owner_deleted")
+        from core.metrics import add_scrape_collector
+
+        from .metrics import DeliveriesCollector
+
+        add_scrape_collector(DeliveriesCollector())  # deliveries waiting/failed per destination, at /metrics/

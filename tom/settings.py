@@ -7,6 +7,7 @@ points ``DJANGO_SETTINGS_MODULE`` at it, as the TOM Toolkit documents.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import json
 import math
 import os
@@ -17,6 +18,7 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from core.logs import LOG_FORMATS, logging_config
 from core.production import DEMO_SECRET_KEY, refuse_weak_secret_key, serves_the_public
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +56,17 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return value
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (``10.0.0.0/8``); one that is neither stops the start, named."""
+    entries = env_list(name, "")
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not an IP address or network.") from None
+    return entries
 
 
 def env_json(name: str, default):
@@ -194,6 +207,9 @@ CONTINUOUS_SHARING_RETRY_MAX_SECONDS = env_number("CONTINUOUS_SHARING_RETRY_MAX_
 SHARING_DEADLINE_SECONDS = env_number("SHARING_DEADLINE_SECONDS", 600.0, float)
 
 MIDDLEWARE = [
+    "core.health.HealthCheckMiddleware",  # first: /healthz/ answers before the host check, sessions and login
+    "core.metrics.MetricsBeforeMiddleware",  # request latency including the middleware below (core/metrics.py)
+    "core.logs.RequestIdMiddleware",  # X-Request-ID, and the request_id of every log line of the request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -206,6 +222,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RejectNulMiddleware",
+    "core.metrics.MetricsAfterMiddleware",  # latency and status by view
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out login into its answer
 ]
 
@@ -263,6 +280,9 @@ def database_config() -> dict:
     except ValueError:  # the parser's own text may quote part of the URL, password included
         raise ImproperlyConfigured("DATABASE_URL is not a database URL this TOM can use (e.g. "
                                    "postgres://user:password@host:5432/name or sqlite:////path/tom.sqlite3).") from None
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A server that does not answer fails a connection (and /healthz/) in seconds, not after TCP's minutes.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while readstreams or a worker writes;
         # IMMEDIATE transactions avoid "database is locked" on upgrade from read to write.
@@ -326,7 +346,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic also writes a gzip copy of each file, which whitenoise serves to browsers that take it (plotly.js:
+    # 4.6 MB -> 1.4 MB). Names stay plain (no hashed names): a page never fails for a file not collected yet.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 
@@ -367,7 +389,9 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "core.staticfinders.PlotlyFinder",
 ]
-WHITENOISE_USE_FINDERS = True
+# True: whitenoise serves the apps' static files where they are (make run, tests: nothing to collect). make serve
+# collects them into STATIC_ROOT and sets it false: whitenoise then serves STATIC_ROOT, with the compressed copies.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 
 # Targets
 TARGET_LIST_PAGE_SIZE = env_number("TARGET_LIST_PAGE_SIZE", 25)
@@ -454,14 +478,22 @@ ALERT_STREAMS_CREATE_TARGETS = env_bool("ALERT_STREAMS_CREATE_TARGETS", False)
 ALERT_STREAMS_RETRY_SECONDS = env_number("ALERT_STREAMS_RETRY_SECONDS", 1.0, float)
 ALERT_STREAMS_RETRY_MAX_SECONDS = env_number("ALERT_STREAMS_RETRY_MAX_SECONDS", 60.0, float)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"],
-             "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "axes": {"level": "WARNING"},  # one line per failed login (and one per lockout), not axes' INFO chatter
-    },
-}
+# One line per event on stderr (core/logs.py): the message as text, or a JSON object per line with LOG_FORMAT=json.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", LOG_FORMATS)
+LOGGING = logging_config(LOG_FORMAT, env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")))
+
+# Prometheus (core/metrics.py): /metrics/ answers "Authorization: Bearer <METRICS_TOKEN>" or a client address in
+# METRICS_ALLOWED_IPS (addresses or networks, as the login throttle sees them: TRUSTED_PROXY_COUNT); with neither, 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+if METRICS_TOKEN and len(METRICS_TOKEN) < 20:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 20 characters (python -c \"import secrets; "
+                               "print(secrets.token_urlsafe(32))\").")
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
+
+# Retention (manage.py prune, core/pruning.py): days to keep each kind of finished record; 0 keeps them for ever.
+# Ids of ingested stream messages must outlive what Kafka could deliver again (the topics' retention, see docs/deploy.md).
+PRUNE_TASK_RESULTS_DAYS = env_number("PRUNE_TASK_RESULTS_DAYS", 14)
+PRUNE_DELIVERIES_DAYS = env_number("PRUNE_DELIVERIES_DAYS", 30)
+PRUNE_SHARE_RECORDS_DAYS = env_number("PRUNE_SHARE_RECORDS_DAYS", 0)
+PRUNE_INGESTED_MESSAGES_DAYS = env_number("PRUNE_INGESTED_MESSAGES_DAYS", 0)
+PRUNE_DEAD_LETTERS_DAYS = env_number("PRUNE_DEAD_LETTERS_DAYS", 0)

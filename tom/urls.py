@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core import tokens
+from core import metrics, tokens
 from core.permissions import public
 from targets import urls as targets_urls
 from tom_targets import urls as toolkit_target_urls
@@ -19,6 +19,7 @@ handler500 = "core.errors.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("metrics/", metrics.metrics, name="metrics"),  # Prometheus; a token or an allowed address (core/metrics.py)
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", public(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),

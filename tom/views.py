@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 
+from core.health import health_response
 from core.permissions import login, public
 
 
 @public
 def healthz(request):
-    """A cheap liveness check for process supervisors and the test harness (no login, no data)."""
-    return HttpResponse("ok", content_type="text/plain")
+    """The health check (``core.health``; its middleware normally answers first): database reachable or 503."""
+    return health_response()
 
 
 @login

@@ -6,6 +6,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from alertstreams.metrics import serve as serve_metrics
 from alertstreams.runner import Runner
 from alertstreams.streams import StreamConfigError, load_streams
 
@@ -27,6 +28,11 @@ class Command(BaseCommand):
                             help="Stop once every topic has been read to its end (catching up a backlog).")
         parser.add_argument("--progress-seconds", type=float, default=30.0, metavar="S",
                             help="Print a progress line every S seconds (default 30).")
+        parser.add_argument("--metrics-port", type=int, default=0, metavar="PORT",
+                            help="Serve Prometheus metrics (messages handled, lag, datums stored) on this port "
+                                 "(default 0: none).")
+        parser.add_argument("--metrics-address", default="127.0.0.1", metavar="ADDRESS",
+                            help="The address the metrics port listens on (default 127.0.0.1: this machine only).")
 
     def handle(self, *args, **options):
         try:
@@ -46,6 +52,14 @@ class Command(BaseCommand):
         for name in ("ALERT_STREAMS_RETRY_SECONDS", "ALERT_STREAMS_RETRY_MAX_SECONDS"):
             if getattr(settings, name) <= 0:
                 raise CommandError(f"{name} must be positive.")
+        if not 0 <= options["metrics_port"] <= 65535:
+            raise CommandError("--metrics-port must be between 1 and 65535 (0: no metrics).")
+        if options["metrics_port"]:
+            try:
+                serve_metrics(options["metrics_port"], options["metrics_address"])
+            except OSError as exc:
+                raise CommandError(f"--metrics-port: cannot listen on {options['metrics_address']}:"
+                                   f"{options['metrics_port']} ({exc.strerror or exc}).") from None
         runner = Runner(streams, from_beginning=options["from_beginning"], topics=options["topic"],
                         max_messages=options["max_messages"], max_seconds=options["max_seconds"],
                         until_end=options["until_end"], progress_seconds=options["progress_seconds"],
