@@ -29,7 +29,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.alertstreams.conftest import hermes_message, hopskotch, photometry_row, publish
 from tests.continuous.peers import wait_for
 from tests.servers import ROOT, free_port, start_our_tom
-from tom.production import DEMO_SECRET_KEY
+from core.production import DEMO_SECRET_KEY
 
 VENV = Path(sys.prefix)
 PEER_PASSWORD = "serve-peer-pw-" + secrets.token_hex(4)
