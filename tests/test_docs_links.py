@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Pages another branch brings (the lead merges both): a link to them may not resolve yet on this branch.
 # Once the page exists it is checked like any other; remove it from here after the merge.
-PENDING = {"docs/deploy.md"}
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
@@ -75,7 +74,7 @@ def links(path: Path) -> list[tuple[int, str]]:
     return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in LINK.finditer(text)]
 
 
-def broken_links(paths: list[Path], root: Path = ROOT, pending: set[str] = frozenset()) -> list[str]:
+def broken_links(paths: list[Path], root: Path = ROOT) -> list[str]:
     """Every relative link in ``paths`` whose file or heading does not exist, as ``file:line: target: why``."""
     problems = []
     for path in paths:
@@ -91,8 +90,7 @@ def broken_links(paths: list[Path], root: Path = ROOT, pending: set[str] = froze
                 problems.append(f"{where}: leads out of the repository")
                 continue
             if not dest.exists():
-                if relative not in pending:
-                    problems.append(f"{where}: no file {relative}")
+                problems.append(f"{where}: no file {relative}")
                 continue
             if anchor and (dest.suffix != ".md" or anchor not in anchors(dest)):
                 problems.append(f"{where}: no heading #{anchor} in {relative}")
@@ -100,7 +98,7 @@ def broken_links(paths: list[Path], root: Path = ROOT, pending: set[str] = froze
 
 
 def test_every_relative_link_and_anchor_in_the_readme_and_docs_resolves():
-    assert broken_links(documents(), pending=PENDING) == []
+    assert broken_links(documents(), ) == []
 
 
 def test_the_check_finds_a_missing_file_a_missing_heading_and_ignores_code(tmp_path):
@@ -116,9 +114,8 @@ def test_the_check_finds_a_missing_file_a_missing_heading_and_ignores_code(tmp_p
         "[split\nacross lines](docs/missing.md)\n"
         "`[in code](docs/not-a-link.md)`\n"
         "```\n[in a fence](docs/not-a-link-either.md)\n```\n"
-        "[pending](docs/later.md)\n"
     )
-    problems = broken_links([readme, page], root=tmp_path, pending={"docs/later.md"})
+    problems = broken_links([readme, page], root=tmp_path)
     assert problems == [
         "README.md:5: docs/gone.md: no file docs/gone.md",
         "README.md:5: docs/page.md#nowhere: no heading #nowhere in docs/page.md",

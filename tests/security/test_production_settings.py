@@ -37,9 +37,9 @@ def documented_production_environment() -> dict[str, str]:
     page = (ROOT / "docs" / "configuration.md").read_text()
     block = re.search(r"^## Production settings$.*?```sh\n(.*?)```", page, re.S | re.M).group(1)
     env = {}
-    for line in block.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "=" in line:
+    for line in block.splitlines():  # read as systemd's EnvironmentFile= reads it: "#" starts a comment line only
+        line = line.strip()
+        if "=" in line and not line.startswith("#"):
             name, value = line.split("=", 1)
             env[name.strip()] = value.strip().strip("\"")  # systemd and sh both take "..."
     assert env["SECRET_KEY"] and env["DEBUG"] == "false" and env["ALLOWED_HOSTS"]
