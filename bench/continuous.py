@@ -1,8 +1,10 @@
 """Continuous sharing between two TOMs of ours: latency per datum and throughput over many targets (prints figures).
 
     .venv/bin/python bench/continuous.py [--n 1000] [--rate 20] [--targets 100] [--per-target 100]
+                                         [--database-url postgres://...]
 
-Two TOMs (A and B), each under gunicorn with its own SQLite database and a real
+Two TOMs (A and B), each under gunicorn with its own SQLite database (with
+``--database-url``: each its own database on that PostgreSQL server, dropped at the end) and a real
 ``manage.py db_worker`` (database task backend, polling every 0.1 s), started by
 ``tests/continuous/peers.py`` as the tests start them. A shares continuously with B.
 
@@ -17,6 +19,8 @@ Two TOMs (A and B), each under gunicorn with its own SQLite database and a real
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import sys
 import tempfile
@@ -27,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import database  # noqa: E402
 from tests.continuous.peers import start_pair, wait_for  # noqa: E402
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -94,9 +99,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="datums per second posted for the latency figure")
     parser.add_argument("--targets", type=int, default=100)
     parser.add_argument("--per-target", type=int, default=100)
+    database.add_argument(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-continuous-") as tmp:
-        a, b = start_pair(Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="bench-continuous-") as tmp, contextlib.ExitStack() as stack:
+        urls = ("", "")
+        if args.database_url:
+            urls = tuple(stack.enter_context(database.scratch_database(args.database_url, Path(tmp)))
+                         for _ in range(2))
+        print(f"{database.describe(args.database_url)}; load average {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} cores")
+        a, b = start_pair(Path(tmp), database_urls=urls)
         try:
             latency(a, b, args.n, args.rate)
             throughput(a, b, args.targets, args.per_target)

@@ -1,7 +1,7 @@
 """Benchmark of ``manage.py import_toolkit`` with a million datums (prints figures; asserts nothing).
 
     .venv/bin/python bench/import_toolkit.py [--n 1000000] [--targets 100] [--repeat 3] [--schema 3|2]
-                                             [--ingest-n 100000] [--postgres URL]
+                                             [--ingest-n 100000] [--database-url URL]
 
 1. A TOM Toolkit 3.1.0 project (its venv is made on first use, as the interop tests do) is generated and
    migrated by the TOM Toolkit itself, and given a user, TARGETS targets and a few datums through its ORM;
@@ -9,10 +9,10 @@
    (``--schema 3``: the typed table ``tom_dataproducts_photometryreduceddatum``; ``--schema 2``: the old
    generic table with 2.x JSON values, which the importer reads through ``parse_datum`` row by row).
 2. Each repeat imports it into a fresh TOM of ours (``manage.py import_toolkit`` in a subprocess, its own
-   SQLite database, or a fresh database on ``--postgres``), and reads the datum phase's rate from its last line.
+   SQLite database, or a fresh database on the PostgreSQL server ``--database-url`` names), and reads the datum phase's rate from its last line.
 3. ``bench/ingest.py --n INGEST_N`` measures our photometry processor on the same machine, for the ratio
-   (the goal: the import at least a third of the processor's rate); with ``--postgres``, the same upload
-   on a fresh PostgreSQL database of that server, so both sides of the ratio use the same database.
+   (the goal: the import at least a third of the processor's rate), with the same ``--database-url``, so both
+   sides of the ratio use the same database. (``--postgres URL`` is the old spelling of ``--database-url``.)
 Other work on the machine skews both: look at ``uptime`` first; the median and spread of the repeats are shown.
 """
 from __future__ import annotations
@@ -28,14 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import database as bench_database  # noqa: E402
 from tests.servers import make_toolkit_project, toolkit_manage, toolkit_python  # noqa: E402
 
 SEED = """
@@ -93,33 +92,25 @@ def build_toolkit(project: Path, n: int, targets: int, schema: int) -> Path:
     return database
 
 
-def fresh_database(postgres: str | None) -> tuple[dict, callable]:
-    """The environment of a new, empty TOM of ours, and how to drop it afterwards."""
+def fresh_database(database_url: str) -> tuple[dict, callable]:
+    """The environment of a new, empty TOM of ours, and how to drop it afterwards (bench/database.py)."""
     data_dir = tempfile.mkdtemp(prefix="tom-bench-import-")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update({"TOM_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "tom.settings", "LOG_LEVEL": "WARNING"})
-    if not postgres:
+    if not database_url:
         return env, lambda: shutil.rmtree(data_dir, ignore_errors=True)
-    import psycopg
-
-    name = f"tom_bench_import_{uuid.uuid4().hex[:8]}"
-    parts = urlsplit(postgres)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    name, env["DATABASE_URL"] = bench_database.create(database_url, "tom_bench_import")
 
     def drop():
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        bench_database.drop(database_url, name)
         shutil.rmtree(data_dir, ignore_errors=True)
 
     return env, drop
 
 
-def import_once(database: Path, postgres: str | None) -> tuple[float, float, float, str]:
+def import_once(database: Path, database_url: str) -> tuple[float, float, float, str]:
     """One import into a fresh TOM: seconds in all, datums/s, the import process's peak RSS (MiB), its last line."""
-    env, drop = fresh_database(postgres)
+    env, drop = fresh_database(database_url)
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "-v0", "--skip-checks"], env=env, cwd=ROOT, check=True, timeout=600)
@@ -139,42 +130,10 @@ def import_once(database: Path, postgres: str | None) -> tuple[float, float, flo
     return total, float(rate.group(1).replace(",", "")) if rate else 0.0, usage.ru_maxrss / 1024, last
 
 
-PROCESSOR_ON = """
-import time
-from pathlib import Path
-from django.core.files.uploadedfile import SimpleUploadedFile
-from bench.ingest import make_csv
-from dataproducts.services import upload_data_product
-from targets.models import Target
-path = Path("{csv}")
-make_csv(path, {n})
-target = Target.objects.create(name="Bench processor", ra=1.0, dec=1.0)
-start = time.perf_counter()
-upload_data_product(target, SimpleUploadedFile("lc.csv", path.read_bytes()), "photometry")
-print(f"RATE {{{n} / (time.perf_counter() - start):.0f}}")
-"""
-
-
-def processor_rate_on_postgres(postgres: str, n: int, repeat: int) -> float:
-    """bench/ingest.py's processor measurement (an upload of an N-row CSV), on a fresh PostgreSQL database."""
-    rates = []
-    for _ in range(repeat):
-        env, drop = fresh_database(postgres)
-        try:
-            manage = [sys.executable, str(ROOT / "manage.py")]
-            subprocess.run([*manage, "migrate", "-v0", "--skip-checks"], env=env, cwd=ROOT, check=True, timeout=600)
-            code = PROCESSOR_ON.format(csv=Path(env["TOM_DATA_DIR"]) / "lc.csv", n=n)
-            out = subprocess.run([*manage, "shell"], input=code, env=env, cwd=ROOT, check=True,
-                                 timeout=1800, text=True, capture_output=True).stdout
-        finally:
-            drop()
-        rates.append(float(re.search(r"RATE (\d+)", out).group(1)))
-        print(f"  processor on PostgreSQL: {rates[-1]:,.0f} rows/s")
-    return statistics.median(rates)
-
-
-def processor_rate(n: int) -> float:
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "ingest.py"), "--n", str(n), "--repeat", "3"],
+def processor_rate(n: int, database_url: str) -> float:
+    """bench/ingest.py's processor figure (an upload of an N-row CSV) on the same kind of database."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "ingest.py"), "--n", str(n), "--repeat", "3",
+                          "--database-url", database_url],
                          check=True, timeout=3600, text=True, capture_output=True, cwd=ROOT).stdout
     print("\n".join("  " + line for line in out.splitlines() if "processor run" in line or line.startswith("Processor")))
     return float(re.search(r"Processor: ([\d,]+) rows/s", out).group(1).replace(",", ""))
@@ -187,8 +146,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--schema", type=int, choices=(2, 3), default=3)
     parser.add_argument("--ingest-n", type=int, default=100_000)
-    parser.add_argument("--postgres", help="import into fresh databases on this PostgreSQL server instead of SQLite")
+    bench_database.add_argument(parser)
+    parser.add_argument("--postgres", dest="database_url", default="", help=argparse.SUPPRESS)  # the old spelling
     args = parser.parse_args()
+    print(bench_database.describe(args.database_url))
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} on {os.cpu_count()} cores")
     work = Path(tempfile.mkdtemp(prefix="tom-bench-toolkit-"))
     started = time.perf_counter()
@@ -199,7 +160,7 @@ def main() -> None:
     rates, totals, peaks = [], [], []
     try:
         for run in range(args.repeat):
-            total, rate, rss, last = import_once(database, args.postgres)
+            total, rate, rss, last = import_once(database, args.database_url)
             rates.append(rate)
             totals.append(total)
             peaks.append(rss)
@@ -211,12 +172,9 @@ def main() -> None:
     peak = max(peaks)
     print(f"Import: {median:,.0f} datums/s (median of {args.repeat}; min {min(rates):,.0f}, max {max(rates):,.0f}); "
           f"whole command {statistics.median(totals):,.1f} s; peak RSS {peak:,.0f} MiB")
-    if args.postgres:
-        print(f"Our photometry processor on PostgreSQL (an upload of {args.ingest_n:,} rows, as bench/ingest.py):")
-        processor = processor_rate_on_postgres(args.postgres, args.ingest_n, args.repeat)
-    else:
-        print(f"Our photometry processor (bench/ingest.py --n {args.ingest_n:,}):")
-        processor = processor_rate(args.ingest_n)
+    print(f"Our photometry processor (bench/ingest.py --n {args.ingest_n:,}"
+          f"{' --database-url ...' if args.database_url else ''}):")
+    processor = processor_rate(args.ingest_n, args.database_url)
     print(f"Ratio import / processor: {median / processor:.2f} (goal >= 0.33)")
 
 

@@ -9,9 +9,13 @@
    starts) go into a fresh copy of the same table with a raw ``sqlite3``
    ``executemany``: the physical limit for our schema, and the ratio.
    For reference, also into a table with the same columns and no indexes.
+   On PostgreSQL (``--database-url``) the raw figure is psycopg's ``COPY`` of those rows into a copy of the table
+   (``CREATE TABLE ... (LIKE ... INCLUDING ALL)``), then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``
+   as our insert does, and plain ``COPY`` into a copy without indexes.
 3. The target page with N points: bytes and server time of the page and of its
    light-curve section (what a browser fetches to show the plot).
-Runs on a throwaway SQLite database in a temporary TOM_DATA_DIR.
+Runs on a throwaway SQLite database in a temporary TOM_DATA_DIR, or on a database of its own on the
+PostgreSQL server ``--database-url`` names (bench/database.py).
 """
 from __future__ import annotations
 
@@ -27,9 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import database  # noqa: E402
 
-def setup_django(data_dir: str) -> None:
+
+def setup_django(data_dir: str, database_url: str) -> None:
     os.environ["TOM_DATA_DIR"] = data_dir
+    os.environ["DATABASE_URL"] = database_url  # never the developer's database
     os.environ["DJANGO_SETTINGS_MODULE"] = "tom.settings"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     import django
@@ -103,8 +110,45 @@ def prepared_rows(csv_path: Path, n: int):
     ))
 
 
+def bench_raw_postgres(rows, repeat: int, with_indexes: bool) -> float:
+    """psycopg COPY of the rows into a copy of the datum table (with its indexes: through a staging table and one
+    INSERT ... SELECT ... ON CONFLICT DO NOTHING, as our insert; without: straight in)."""
+    from django.db import connection
+
+    from dataproducts.models import ReducedDatum
+    from dataproducts.services import INSERT_COLUMNS
+
+    table = ReducedDatum._meta.db_table
+    columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
+    times = []
+    for run in range(repeat):
+        copy_of = f"bench_raw_{run}_{'i' if with_indexes else 'n'}"
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE TABLE "{copy_of}" (LIKE "{table}" INCLUDING {"ALL" if with_indexes else "DEFAULTS INCLUDING IDENTITY"})')
+            cursor.execute("CREATE TEMPORARY TABLE bench_staging AS SELECT " + columns + f' FROM "{table}" WITH NO DATA')
+        connection.commit() if not connection.get_autocommit() else None
+        raw = connection.connection  # psycopg's own connection
+        start = time.perf_counter()
+        with raw.transaction(), raw.cursor() as cursor:
+            into = "bench_staging" if with_indexes else copy_of
+            with cursor.copy(f'COPY "{into}" ({columns}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if with_indexes:
+                cursor.execute(f'INSERT INTO "{copy_of}" ({columns}) SELECT {columns} FROM bench_staging '
+                               'ON CONFLICT ("target_id", "fingerprint") DO NOTHING')
+        times.append(time.perf_counter() - start)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE "{copy_of}"')
+            cursor.execute("DROP TABLE bench_staging")
+    return statistics.median(times)
+
+
 def bench_raw(db_path: str, rows, repeat: int, with_indexes: bool) -> float:
     from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return bench_raw_postgres(rows, repeat, with_indexes)
 
     from dataproducts.models import ReducedDatum
     from dataproducts.services import INSERT_COLUMNS
@@ -170,13 +214,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    database.add_argument(parser)
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="tom-bench-ingest-")
-    setup_django(data_dir)
+    with database.scratch_database(args.database_url, Path(data_dir)) as url:
+        setup_django(data_dir, url)
+        run(args, data_dir)
+
+
+def run(args, data_dir: str) -> None:
     import django
 
     print(f"N={args.n:,} rows, Python {sys.version.split()[0]}, Django {django.get_version()}, "
-          f"SQLite {sqlite3.sqlite_version}, data in {data_dir}")
+          f"{database.describe(args.database_url)}, data in {data_dir}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     csv_path = Path(data_dir) / "lightcurve.csv"
     make_csv(csv_path, args.n)
     print(f"CSV: {csv_path.stat().st_size / 1e6:.1f} MB")
@@ -184,7 +235,7 @@ def main() -> None:
     print("Photometry processor (upload -> datums):")
     processor_s, target = bench_processor(csv_path, args.n, args.repeat)
     rows = prepared_rows(csv_path, args.n)
-    print("Raw sqlite3 executemany of the same rows:")
+    print("Raw psycopg COPY of the same rows:" if args.database_url else "Raw sqlite3 executemany of the same rows:")
     raw_s = bench_raw(str(Path(data_dir) / "raw"), rows, args.repeat, with_indexes=True)
     plain_s = bench_raw(str(Path(data_dir) / "raw"), rows, args.repeat, with_indexes=False)
     print(f"  same table, same indexes:  {raw_s:.3f} s, {args.n / raw_s:,.0f} rows/s")

@@ -1,9 +1,10 @@
 """Receiving datums over real HTTP: the TOM Toolkit way and through the bulk endpoint (prints figures).
 
-    .venv/bin/python bench/receive.py [--n 10000] [--bulk-n 100000]
+    .venv/bin/python bench/receive.py [--n 10000] [--bulk-n 100000] [--database-url postgres://...]
 
 Our TOM runs under gunicorn (gthread workers, as in production) on loopback,
-on a throwaway SQLite database, with Django's default password hasher
+on a throwaway SQLite database (or a database of its own on the PostgreSQL server
+``--database-url`` names, dropped at the end: bench/database.py), with Django's default password hasher
 (PBKDF2, as a real deployment has). Then:
 1. N datums for one target, one POST /api/reduceddatums/ each with HTTP Basic
    credentials, over one kept-alive connection (requests.Session), as a TOM
@@ -28,6 +29,10 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import database  # noqa: E402
+
 PASSWORD = "bench-peer-password-8f3k"
 
 
@@ -86,11 +91,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--bulk-n", type=int, default=100_000)
+    database.add_argument(parser)
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="tom-bench-receive-")
-    env = {**os.environ, "TOM_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "tom.settings", "LOG_LEVEL": "WARNING",
-           "SECRET_KEY": "bench-" + os.urandom(8).hex()}
-    env.pop("DATABASE_URL", None)
+    with database.scratch_database(args.database_url, Path(data_dir)) as url:
+        env = {**os.environ, "TOM_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "tom.settings",
+               "LOG_LEVEL": "WARNING", "SECRET_KEY": "bench-" + os.urandom(8).hex(), "DATABASE_URL": url}
+        print(f"{database.describe(args.database_url)}; load average {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} cores")
+        run(args, env)
+
+
+def run(args, env: dict) -> None:
     one, bulk = setup(env)
     port = free_port()
     server = start_server(env, port)

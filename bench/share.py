@@ -1,8 +1,11 @@
 """Sharing photometry over real HTTP: ours → ours (bulk endpoint) and ours → a TOM Toolkit 3.1.0 (prints figures).
 
     .venv/bin/python bench/share.py [--n 10000] [--repeat 3] [--toolkit-n 10000] [--skip-toolkit] [--profile]
+                                    [--database-url postgres://...]
 
-The sender is this process: our TOM on a throwaway SQLite database, one target
+The sender is this process: our TOM on a throwaway SQLite database (with
+``--database-url``, sender and receiver each on a database of its own on that
+PostgreSQL server, dropped at the end; the TOM Toolkit stays on SQLite), one target
 with N photometry datums, shared with ``sharing.services.share_target`` exactly
 as the Share tab does (a ShareRecord is written each time).
 1. ours → ours: a second TOM of ours under gunicorn (tests/servers.py, its own
@@ -20,6 +23,7 @@ PATCH, datums), with both receivers warmed up by one authenticated GET first. ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
@@ -33,13 +37,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import database  # noqa: E402
 from tests.servers import start_our_tom, start_toolkit_tom  # noqa: E402
 
 PASSWORD = "bench-share-peer-pw-5"
 
 
-def setup_sender(data_dir: str) -> None:
-    os.environ.pop("DATABASE_URL", None)
+def setup_sender(data_dir: str, database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url  # never the developer's database
     os.environ["TOM_DATA_DIR"] = data_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "tom.settings"
     os.environ["TOM_NAME"] = "Bench sender"
@@ -117,18 +122,29 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds ours → ours (a shared machine is noisy)")
     parser.add_argument("--skip-toolkit", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the sender's first ours → ours share")
+    database.add_argument(parser)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tom-bench-share-"))
     (work / "sender").mkdir()
-    setup_sender(str(work / "sender"))
+    (work / "ours").mkdir()
+    with contextlib.ExitStack() as stack:
+        sender_db = stack.enter_context(database.scratch_database(args.database_url, work / "sender"))
+        receiver_db = stack.enter_context(database.scratch_database(args.database_url, work / "ours"))
+        print(f"{database.describe(args.database_url)}; load average {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} cores")
+        run(args, work, sender_db, receiver_db if args.database_url else "")
+
+
+def run(args, work: Path, sender_db: str, receiver_db: str) -> None:
+    setup_sender(str(work / "sender"), sender_db)
     from django.conf import settings
     from django.contrib.auth.models import User
 
     user = User.objects.create_superuser("bench", "bench@example.org", "bench-pw")
     servers = []
     try:
-        ours = start_our_tom(work / "ours", "Bench receiver", PASSWORD, workers=1, threads=4)
+        ours = start_our_tom(work / "ours", "Bench receiver", PASSWORD, workers=1, threads=4, database_url=receiver_db)
         servers.append(ours)
         sharing = {"ours": {"DISPLAY_NAME": "Our other TOM", "BASE_URL": ours.url, "USERNAME": ours.username,
                             "PASSWORD": ours.password}}
@@ -141,7 +157,8 @@ def main() -> None:
         for server in servers:  # as a running TOM is: its code loaded, and (ours) the peer's password verified once
             server.get("api/targets/")
 
-        print(f"ours → ours (bulk endpoint; receiver: gunicorn, 1 gthread worker, SQLite), {args.n:,} photometry datums:")
+        engine = "PostgreSQL" if args.database_url else "SQLite"
+        print(f"ours → ours (bulk endpoint; receiver: gunicorn, 1 gthread worker, {engine}), {args.n:,} photometry datums:")
         rounds(user, "ours", "Bench share ours", args.n, args.repeat, args.profile)
         if not args.skip_toolkit:
             served = "gunicorn, 1 gthread worker" if toolkit.process.args[1:3] == ["-m", "gunicorn"] else "runserver"

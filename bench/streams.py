@@ -3,10 +3,12 @@
 Usage::
 
     .venv/bin/python bench/streams.py [--messages 20000] [--rows 10] [--targets 100000] [--cores 1]
+                                      [--database-url postgres://...]
 
-It builds a throwaway TOM (SQLite) with N sidereal targets (raw executemany;
+It builds a throwaway TOM (SQLite, or with ``--database-url`` a database of its own on that PostgreSQL
+server, dropped at the end: bench/database.py) with N sidereal targets (raw executemany;
 10% also have an alias), starts a real Kafka-protocol broker on loopback
-(librdkafka's mock cluster, as the tests do), publishes the messages with
+(librdkafka's mock cluster, started by tests/kafka/broker.py as the tests do: no pytest needed), publishes the messages with
 hop-client exactly as Hermes writes them (JSON value; ``_id``, ``_format``,
 ``title``, ``_sender`` headers), each with ``--rows`` photometry rows for one
 target picked at random (a fifth of them named by an alias), then runs
@@ -47,6 +49,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import database  # noqa: E402
+from tests.kafka.broker import Broker, start_broker, stop_broker  # noqa: E402
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -59,14 +64,15 @@ def parse_args():
     parser.add_argument("--per-topic", type=int, default=2000, help="messages per topic (mock broker retention)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", metavar="FILE", help="run readstreams under cProfile, writing its stats here")
+    database.add_argument(parser)
     return parser.parse_args()
 
 
-def setup_django(data_dir: Path) -> None:
+def setup_django(data_dir: Path, database_url: str) -> None:
     os.environ["TOM_DATA_DIR"] = str(data_dir)
     os.environ["STATIC_ROOT"] = str(data_dir / "staticfiles")
     os.environ["MEDIA_ROOT"] = str(data_dir / "media")
-    os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'tom.sqlite3'}"  # never the developer's database
+    os.environ["DATABASE_URL"] = database_url  # never the developer's database
     os.environ["DJANGO_SETTINGS_MODULE"] = "tom.settings"
     os.environ["HOP_AUTOMATIC_OFFLOAD"] = "false"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -84,6 +90,7 @@ def build_targets(n: int, rng: random.Random) -> list[tuple[str, str | None]]:
     from django.utils import timezone
 
     from bench.targets import target_and_name_sql
+    from targets.models import Target, TargetName
     from targets.names import simplify_name
 
     t_sql, t_defaults, n_sql, n_defaults = target_and_name_sql()
@@ -98,8 +105,9 @@ def build_targets(n: int, rng: random.Random) -> list[tuple[str, str | None]]:
             names.append((i + 1, alias, simplify_name(alias), False, when, when, *n_defaults))
         pairs.append((name, alias))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(t_sql, targets)
-        cursor.executemany(n_sql, names)
+        database.insert_many(cursor, t_sql, targets)
+        database.insert_many(cursor, n_sql, names)
+    database.reset_sequences([Target, TargetName])
     connection.close()
     return pairs
 
@@ -144,61 +152,66 @@ def main() -> None:
     rng = random.Random(args.seed)
     scratch = tempfile.TemporaryDirectory(prefix="tom-bench-streams-")
     data_dir = Path(scratch.name)
-    from tests.kafka.fixtures import Broker, start_broker, stop_broker
-
     broker: Broker = start_broker()
     try:
-        setup_django(data_dir)
-        t0 = time.perf_counter()
-        pairs = build_targets(args.targets, rng)
-        print(f"{args.targets:,} targets built in {time.perf_counter() - t0:.1f} s")
-        prefix = Broker.new_topic("hermes.bench")
-        active = pairs[:args.active_targets] if args.active_targets else pairs
-        t0 = time.perf_counter()
-        for n, first in enumerate(range(0, args.messages, args.per_topic)):
-            publish(broker, f"{prefix}.{n}", first, min(args.per_topic, args.messages - first), args.rows, active, rng)
-        kept = on_broker(broker, [f"{prefix}.{n}" for n in range(len(range(0, args.messages, args.per_topic)))])
-        if kept != args.messages:
-            raise SystemExit(f"the broker kept {kept:,} of {args.messages:,} messages: lower --per-topic")
-        print(f"{args.messages:,} Hermes messages of {args.rows} rows published in {time.perf_counter() - t0:.1f} s")
-
-        streams = [{"ACTIVE": True, "NAME": "alertstreams.streams.HopskotchAlertStream", "OPTIONS": {
-            "URL": broker.url, "GROUP_ID": "bench", "START_POSITION": "EARLIEST",
-            "TOPIC_HANDLERS": {f"{prefix}.*": "alertstreams.hermes.hermes_alert_handler"}}}]
-        env = {**os.environ, "ALERT_STREAMS_JSON": json.dumps(streams)}
-        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-        command = [sys.executable, *profile, str(ROOT / "manage.py"), "readstreams", "--until-end",
-                   "--progress-seconds", "5"]
-        if args.cores and shutil.which("taskset"):
-            command = ["taskset", "-c", ",".join(str(c) for c in range(args.cores)), *command]
-        print("running:", " ".join(command[command.index(sys.executable):] if sys.executable in command else command))
-        t0 = time.perf_counter()
-        result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - t0
-        print(result.stdout.strip())
-        if result.returncode:
-            print(result.stderr[-3000:])
-            raise SystemExit("readstreams failed")
-        line = re.search(r"Stopped: (\d+) messages? in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", result.stdout)
-        handled, seconds, cpu = int(line[1]), float(line[2]), float(line[3])
-
-        from alertstreams.models import DeadLetter, IngestedMessage
-        from dataproducts.models import ReducedDatum
-
-        datums = ReducedDatum.objects.count()
-        print(f"stored: {datums:,} datums (expected {args.messages * args.rows:,}), "
-              f"{IngestedMessage.objects.count():,} messages, {DeadLetter.objects.count()} dead letters")
-        pinned = f"{args.cores} core(s)" if args.cores and shutil.which("taskset") else "unpinned"
-        about = f"{args.active_targets:,} of them in the messages" if args.active_targets else "any of them"
-        print(f"readstreams ({pinned}, {args.targets:,} targets, {about}): {handled / seconds:,.0f} messages/s "
-              f"({handled * args.rows / seconds:,.0f} rows/s) reading; "
-              f"{handled / wall:,.0f} messages/s counting the process start ({wall:.1f} s); "
-              f"{handled / cpu:,.0f} messages per CPU second (the rate on a core of its own; load average "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run)")
-        print("goal: 2,000 messages/s")
+        with database.scratch_database(args.database_url, data_dir) as url:
+            run(args, rng, broker, data_dir, url)
     finally:
         stop_broker(broker)
         scratch.cleanup()
+
+
+def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> None:
+    setup_django(data_dir, url)
+    print(f"{database.describe(args.database_url)}; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores before the run")
+    t0 = time.perf_counter()
+    pairs = build_targets(args.targets, rng)
+    print(f"{args.targets:,} targets built in {time.perf_counter() - t0:.1f} s")
+    prefix = Broker.new_topic("hermes.bench")
+    active = pairs[:args.active_targets] if args.active_targets else pairs
+    t0 = time.perf_counter()
+    for n, first in enumerate(range(0, args.messages, args.per_topic)):
+        publish(broker, f"{prefix}.{n}", first, min(args.per_topic, args.messages - first), args.rows, active, rng)
+    kept = on_broker(broker, [f"{prefix}.{n}" for n in range(len(range(0, args.messages, args.per_topic)))])
+    if kept != args.messages:
+        raise SystemExit(f"the broker kept {kept:,} of {args.messages:,} messages: lower --per-topic")
+    print(f"{args.messages:,} Hermes messages of {args.rows} rows published in {time.perf_counter() - t0:.1f} s")
+
+    streams = [{"ACTIVE": True, "NAME": "alertstreams.streams.HopskotchAlertStream", "OPTIONS": {
+        "URL": broker.url, "GROUP_ID": "bench", "START_POSITION": "EARLIEST",
+        "TOPIC_HANDLERS": {f"{prefix}.*": "alertstreams.hermes.hermes_alert_handler"}}}]
+    env = {**os.environ, "ALERT_STREAMS_JSON": json.dumps(streams)}
+    profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+    command = [sys.executable, *profile, str(ROOT / "manage.py"), "readstreams", "--until-end",
+               "--progress-seconds", "5"]
+    if args.cores and shutil.which("taskset"):
+        command = ["taskset", "-c", ",".join(str(c) for c in range(args.cores)), *command]
+    print("running:", " ".join(command[command.index(sys.executable):] if sys.executable in command else command))
+    t0 = time.perf_counter()
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    print(result.stdout.strip())
+    if result.returncode:
+        print(result.stderr[-3000:])
+        raise SystemExit("readstreams failed")
+    line = re.search(r"Stopped: (\d+) messages? in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", result.stdout)
+    handled, seconds, cpu = int(line[1]), float(line[2]), float(line[3])
+
+    from alertstreams.models import DeadLetter, IngestedMessage
+    from dataproducts.models import ReducedDatum
+
+    datums = ReducedDatum.objects.count()
+    print(f"stored: {datums:,} datums (expected {args.messages * args.rows:,}), "
+          f"{IngestedMessage.objects.count():,} messages, {DeadLetter.objects.count()} dead letters")
+    pinned = f"{args.cores} core(s)" if args.cores and shutil.which("taskset") else "unpinned"
+    about = f"{args.active_targets:,} of them in the messages" if args.active_targets else "any of them"
+    print(f"readstreams ({pinned}, {args.targets:,} targets, {about}): {handled / seconds:,.0f} messages/s "
+          f"({handled * args.rows / seconds:,.0f} rows/s) reading; "
+          f"{handled / wall:,.0f} messages/s counting the process start ({wall:.1f} s); "
+          f"{handled / cpu:,.0f} messages per CPU second (the rate on a core of its own; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run)")
+    print("goal: 2,000 messages/s")
 
 
 if __name__ == "__main__":

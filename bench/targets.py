@@ -3,13 +3,17 @@
 Usage::
 
     .venv/bin/python bench/targets.py [--n 1000000] [--groups 4] [--repeat 20] [--db PATH]
+                                      [--database-url postgres://...]
 
-It builds (or reuses) a SQLite database of N sidereal targets, each with its
+It builds (or reuses) a SQLite database (with ``--database-url``: a database of its own
+on that PostgreSQL server, built by COPY, ANALYZEd as autovacuum would soon do, and
+dropped at the end) of N sidereal targets, each with its
 primary ``TargetName`` row, about 10% with an alias, and a view permission for
 group ``i % G``. A non-superuser in the first half of the groups sees half the
 targets; a superuser sees them all. It then times GET requests on /targets/
 through ``django.test.Client`` and prints median / p90 milliseconds, SQL
-queries per request and the SQLite query plan of the list query.
+queries per request and the query plan of the list query (SQLite's EXPLAIN QUERY PLAN;
+PostgreSQL's EXPLAIN ANALYZE).
 
 By default everything goes to a throwaway directory (deleted at exit), so the
 developer's data is never touched. ``--db PATH`` keeps the database so the
@@ -34,6 +38,10 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import database  # noqa: E402
+
 BATCH = 10_000
 NAME_FORMAT = "BT%07d"
 GROUP_PREFIX = "bench-group-"
@@ -50,6 +58,7 @@ def parse_args():
     parser.add_argument("--db", help="SQLite file to build or reuse (default: a throwaway temporary directory)")
     parser.add_argument("--data-dir", help="TOM_DATA_DIR (default: a throwaway temporary directory)")
     parser.add_argument("--seed", type=int, default=1, help="random seed for positions and aliases")
+    database.add_argument(parser)
     parser.add_argument("--analyze", action="store_true",
                         help="run ANALYZE after the build (the app itself never does; off by default)")
     parser.add_argument("--explain-all", action="store_true",
@@ -57,6 +66,8 @@ def parse_args():
     args = parser.parse_args()
     if args.n < 1 or args.groups < 1 or args.repeat < 1:
         parser.error("--n, --groups and --repeat must be positive")
+    if args.database_url and args.db:
+        parser.error("--db is a SQLite file: not with --database-url")
     return args
 
 
@@ -72,7 +83,7 @@ def setup_django(args) -> tempfile.TemporaryDirectory | None:
     # Never a DATABASE_URL from the environment: it may be the developer's database.
     db_path = Path(args.db).resolve() if args.db else data_dir / "tom.sqlite3"
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ["DATABASE_URL"] = args.own_database_url or f"sqlite:///{db_path}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "tom.settings"
     hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
     os.environ["ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*hosts, "testserver"]))
@@ -178,9 +189,11 @@ def build(n: int, groups: int, seed: int) -> float:
     # sort (-created) then shows the highest ids first, as in real use.
     start = timezone.now().replace(microsecond=0) - timedelta(seconds=n)
     t0 = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB while building
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB while building
     for lo in range(0, n, BATCH):
         hi = min(n, lo + BATCH)
         targets, names, perms = [], [], []
@@ -199,14 +212,19 @@ def build(n: int, groups: int, seed: int) -> float:
                 names.append((pk, alias, simplify_name(alias), False, when, when, *n_defaults))
             perms.append((pk, group_ids[i % groups], perm.pk))
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(t_sql, targets)
-            cursor.executemany(n_sql, names)
-            cursor.executemany(p_sql, perms)
+            database.insert_many(cursor, t_sql, targets)
+            database.insert_many(cursor, n_sql, names)
+            database.insert_many(cursor, p_sql, perms)
         if hi % 100_000 == 0 or hi == n:
             elapsed = time.perf_counter() - t0
             print(f"  {hi:>10,} targets  {elapsed:7.1f} s  {hi / elapsed:9,.0f} targets/s", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if sqlite:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:
+        from targets.models import Target, TargetName
+
+        database.reset_sequences([Target, TargetName, TargetGroupObjectPermission])
     return time.perf_counter() - t0
 
 
@@ -263,14 +281,18 @@ def prepare(args) -> dict:
         print(f"build: {seconds:.1f} s for {args.n:,} targets + {names:,} names + {perms:,} permissions "
               f"= {rows:,} rows, {rows / seconds:,.0f} rows/s ({args.n / seconds:,.0f} targets/s)")
         info.update(built=True, seconds=seconds)
-    if args.analyze:
+    if args.analyze or connection.vendor == "postgresql":
         t0 = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(f"ANALYZE: {time.perf_counter() - t0:.1f} s")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        info["stat1"] = bool(cursor.fetchone()[0])
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            info["stat1"] = bool(cursor.fetchone()[0])
+        else:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            info["stat1"], info["size"] = True, cursor.fetchone()[0]
     user, admin = ensure_users(args.groups)
     info["user"], info["admin"] = user, admin
     return info
@@ -356,6 +378,9 @@ def explain(sql: str) -> list[str]:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            return ["    " + row[0] for row in cursor.fetchall()]
         cursor.execute("EXPLAIN QUERY PLAN " + sql)
         rows = cursor.fetchall()
     depth = {0: -1}
@@ -368,41 +393,45 @@ def explain(sql: str) -> list[str]:
 
 def main():
     args = parse_args()
-    scratch = setup_django(args)
-    try:
-        run(args)
-    finally:
-        from django.db import connections
+    with tempfile.TemporaryDirectory(prefix="tom-bench-") as own:
+        with database.scratch_database(args.database_url, Path(own)) as url:
+            args.own_database_url = url if args.database_url else ""
+            scratch = setup_django(args)
+            try:
+                run(args)
+            finally:
+                from django.db import connections
 
-        connections.close_all()
-        if scratch is not None:
-            shutil.rmtree(scratch.name, ignore_errors=True)
+                connections.close_all()
+                if scratch is not None:
+                    shutil.rmtree(scratch.name, ignore_errors=True)
 
 
 def run(args):
-    import sqlite3
-
     import django
     from django.conf import settings
     from django.test import Client
 
     from targets.models import Target
 
-    print(f"Python {platform.python_version()}, Django {django.get_version()}, SQLite {sqlite3.sqlite_version}, "
-          f"{platform.machine()} {platform.system()} {platform.release()}, {os.cpu_count()} CPUs")
-    print(f"database: {args.db_path}" + ("" if args.db else " (temporary, deleted at exit)"))
+    print(f"Python {platform.python_version()}, Django {django.get_version()}, "
+          f"{database.describe(args.database_url)}, {platform.machine()} {platform.system()} {platform.release()}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    where = "a database of its own on that server" if args.database_url else args.db_path
+    print(f"database: {where}" + ("" if args.db else " (temporary, deleted at exit)"))
     info = prepare(args)
     user, admin = info["user"], info["admin"]
 
     t0 = time.perf_counter()
     visible = Target.objects.visible_to(user).count()
     count_s = time.perf_counter() - t0
-    size_mb = os.path.getsize(args.db_path) / 1e6
+    size_mb = info.get("size", 0) / 1e6 or os.path.getsize(args.db_path) / 1e6
     print(f"N = {args.n:,} targets, {args.groups} groups; {USER} sees {visible:,} "
           f"({visible / args.n:.0%}; a full COUNT took {count_s * 1000:.0f} ms); "
           f"{ADMIN} is a superuser; database {size_mb:,.0f} MB; "
           f"page size {settings.TARGET_LIST_PAGE_SIZE}, count limit {settings.TARGET_LIST_COUNT_LIMIT:,}; "
-          f"sqlite_stat1 (ANALYZE) {'present' if info['stat1'] else 'absent'}")
+          + ("ANALYZE done after the build" if args.database_url else
+             f"sqlite_stat1 (ANALYZE) {'present' if info['stat1'] else 'absent'}"))
 
     rng = random.Random(args.seed + 1)
     # A prefix that matches 10 names (5 visible to the user): the last digit of a middle target dropped.
@@ -450,7 +479,7 @@ def run(args):
     for q in first:
         sql = short(q["sql"])
         print(f"  {float(q['time']) * 1000:7.2f}  {sql[:150]}{' ...' if len(sql) > 150 else ''}")
-    print("\nEXPLAIN QUERY PLAN of the list query and the count query of that page:")
+    print("\nQuery plan of the list query and the count query of that page:")
     shown = set()
     for q in first:
         sql = q["sql"]

@@ -9,7 +9,8 @@ sites: the first call in a fresh process (astropy loads its IERS tables and
 ephemerides), then the computation, the plotly figure with its JSON, and the
 section's HTML. For comparison it also times astropy's ``AltAz`` frame used per
 site for the same target, Moon and Sun (what the module avoids). Prints
-milliseconds (median / p90). No database is used.
+milliseconds (median / p90). No database is used: ``--database-url`` is accepted as by every script in
+``bench/`` and changes nothing (the figures are the same on SQLite and PostgreSQL).
 
 This is a script that prints figures, not a test.
 """
@@ -28,12 +29,16 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import database  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=20)
+    database.add_argument(parser)
     args = parser.parse_args()
     os.environ["TOM_DATA_DIR"] = tempfile.mkdtemp(prefix="tom-bench-visibility-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{os.environ['TOM_DATA_DIR']}/unused.sqlite3"  # never opened
     os.environ["DJANGO_SETTINGS_MODULE"] = "tom.settings"
     import django
 

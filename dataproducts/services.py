@@ -30,6 +30,7 @@ from targets.models import Target
 from . import files, provenance
 from .datums import DatumColumns, DatumError, fingerprints, iso_times
 from .models import DataProduct, Ingest, Origin, ReducedDatum, data_product_types
+from .pgcopy import copy_insert
 from .processors import run_processor
 from .processors.errors import ProcessingError
 from .signals import datums_created
@@ -187,12 +188,15 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
             for index, key in enumerate(keys):
                 first.setdefault(key, index)
             rows = [rows[i] for i in sorted(first.values())]
-        inserted = 0
-        sql = _insert_sql(connection.vendor)
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), CHUNK):
-                cursor.executemany(sql, rows[start:start + CHUNK])
-                inserted += max(cursor.rowcount, 0)
+        if connection.vendor == "postgresql":  # COPY: what PostgreSQL is fastest at (pgcopy's docstring)
+            inserted = copy_insert(ReducedDatum._meta.db_table, INSERT_COLUMNS, ("target_id", "fingerprint"), rows)
+        else:
+            inserted = 0
+            sql = _insert_sql(connection.vendor)
+            with connection.cursor() as cursor:
+                for start in range(0, len(rows), CHUNK):
+                    cursor.executemany(sql, rows[start:start + CHUNK])
+                    inserted += max(cursor.rowcount, 0)
         if inserted == len(rows):
             new = distinct  # every distinct datum was new: no need to ask which
         else:

@@ -88,9 +88,13 @@ class OurTom(RunningServer):
                               timeout=600, text=True, input=stdin, capture_output=True).stdout
 
 
-def start_our_tom(data_dir: Path, tom_name: str, password: str, workers: int = 1, threads: int = 4) -> OurTom:
-    """This project as a separate gunicorn server with its own SQLite database and media in ``data_dir``."""
+def start_our_tom(data_dir: Path, tom_name: str, password: str, workers: int = 1, threads: int = 4,
+                  database_url: str = "") -> OurTom:
+    """This project as a separate gunicorn server with its own SQLite database and media in ``data_dir``
+    (``database_url``: an empty database of its own elsewhere instead, e.g. one bench/database.py made)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update({"TOM_DATA_DIR": str(data_dir), "TOM_NAME": tom_name, "DJANGO_SETTINGS_MODULE": "tom.settings",
                 "SECRET_KEY": "tom-" + os.urandom(8).hex(), "LOG_LEVEL": "WARNING"})
     manage = [sys.executable, str(ROOT / "manage.py")]

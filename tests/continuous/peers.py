@@ -37,7 +37,7 @@ DATA_SHARING = {sharing!r}
 class Tom:
     """One TOM of ours; ``start()``/``stop()`` its web server (same port every time) and its worker."""
 
-    def __init__(self, data_dir: Path, name: str, port: int | None = None):
+    def __init__(self, data_dir: Path, name: str, port: int | None = None, database_url: str = ""):
         self.data_dir = data_dir
         self.name = name
         self.port = port or free_port()
@@ -45,6 +45,8 @@ class Tom:
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+        if database_url:  # an empty database of its own elsewhere (bench/database.py); else SQLite in data_dir
+            self.env["DATABASE_URL"] = database_url
         self.env.update({"TOM_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "continuous_peer_settings",
                          "PYTHONPATH": os.pathsep.join([str(data_dir), str(ROOT)]), "LOG_LEVEL": "WARNING",
                          "SECRET_KEY": "continuous-" + os.urandom(32).hex()})  # ALLOWED_HOSTS "*": a real key
@@ -183,11 +185,11 @@ def light_curve(n: int, first_mjd: float, band: str = "g") -> list[tuple[float, 
 
 
 def start_pair(base: Path, retry: float = 0.5, retry_max: float = 2.0,
-               names: tuple[str, str] = ("TOM A", "TOM B")) -> tuple[Tom, Tom]:
+               names: tuple[str, str] = ("TOM A", "TOM B"), database_urls: tuple[str, str] = ("", "")) -> tuple[Tom, Tom]:
     """TOM A and TOM B (their TOM_NAMEs: ``names``), each a DATA_SHARING destination of the other (keys "a" and
     "b"), each serving and running its worker."""
-    a = Tom(base / "a", names[0])
-    b = Tom(base / "b", names[1])
+    a = Tom(base / "a", names[0], database_url=database_urls[0])
+    b = Tom(base / "b", names[1], database_url=database_urls[1])
     for tom in (a, b):
         tom.data_dir.mkdir(parents=True, exist_ok=True)
     a.configure({"b": b.destination()}, retry, retry_max)

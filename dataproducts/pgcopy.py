@@ -1,0 +1,55 @@
+"""PostgreSQL's fastest way in for many rows: ``COPY`` into a temporary table, then one ``INSERT … SELECT``.
+
+``executemany`` of one ``INSERT`` per row (what SQLite is fastest at) makes PostgreSQL parse, plan and run each
+row as a statement even when psycopg pipelines them; ``COPY`` streams every row in one command. The rows land
+in a session-local staging table first, so that the one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` that moves
+them decides duplicates with the same unique constraint as the plain path, and its row count says how many were
+new: what ``services.save_datums_many`` needs to tell created from existing, inside the caller's transaction (a
+rollback takes the staged rows with it).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+from django.db import connection
+
+
+def staging_table(table: str) -> str:
+    """The session's staging table for ``table`` (temporary: other connections never see it)."""
+    return f"copy_staging_{table}"[:63]
+
+
+@lru_cache(maxsize=8)
+def _statements(table: str, columns: tuple[str, ...], conflict: tuple[str, ...]) -> tuple[str, str, str, str]:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    staging = quote(staging_table(table))
+    # Same column types as the real table (CREATE ... AS ... WITH NO DATA), none of its constraints or defaults;
+    # ON COMMIT DELETE ROWS keeps it empty between transactions even if a caller skipped the TRUNCATE below.
+    create = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
+              f"AS SELECT {names} FROM {quote(table)} WITH NO DATA")
+    copy = f"COPY {staging} ({names}) FROM STDIN"
+    insert = (f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} "
+              f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING")
+    return create, copy, insert, f"TRUNCATE {staging}"
+
+
+def copy_insert(table: str, columns: Sequence[str], conflict: Sequence[str], rows: Sequence[tuple]) -> int:
+    """Insert ``rows`` (tuples in ``columns``' order, no two with the same ``conflict`` key) into ``table``,
+    skipping those whose key is already there; returns how many were inserted.
+
+    Call it inside a transaction (``save_datums_many``'s ``atomic``): the staging table is emptied again before
+    it returns, so several calls in one transaction do not see each other's rows.
+    """
+    create, copy_sql, insert, truncate = _statements(table, tuple(columns), tuple(conflict))
+    with connection.cursor() as cursor:
+        cursor.execute(create)
+        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+        with raw.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(insert)
+        inserted = max(cursor.rowcount, 0)
+        cursor.execute(truncate)
+    return inserted
