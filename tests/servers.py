@@ -123,16 +123,22 @@ def toolkit_env(**extra) -> dict:
     return env
 
 
-def toolkit_python() -> Path:
-    """The TOM Toolkit 3.1.0 virtualenv's Python (``.cache/tomtoolkit``); the first call installs it from PyPI."""
-    python = TOOLKIT_VENV / "bin" / "python"
-    marker = TOOLKIT_VENV / f".tomtoolkit-{TOOLKIT_VERSION}"
+def toolkit_venv_python(venv: Path, version: str) -> Path:
+    """The Python of a virtualenv holding ``tomtoolkit==version`` (its own pins); the first call installs it from PyPI."""
+    python = venv / "bin" / "python"
+    marker = venv / f".tomtoolkit-{version}"
     if not marker.exists():
         if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(TOOLKIT_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"tomtoolkit=={TOOLKIT_VERSION}"],
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"tomtoolkit=={version}"],
                        check=True, env=toolkit_env(), timeout=1200)
         marker.touch()
+    return python
+
+
+def toolkit_python() -> Path:
+    """The TOM Toolkit 3.1.0 virtualenv's Python (``.cache/tomtoolkit``); the first call installs it from PyPI."""
+    python = toolkit_venv_python(TOOLKIT_VENV, TOOLKIT_VERSION)
     tried = TOOLKIT_VENV / ".gunicorn-tried"
     if not (TOOLKIT_VENV / "bin" / "gunicorn").exists() and not tried.exists():
         # How a TOM Toolkit is deployed; without it, runserver serves (slower: see start_toolkit_tom).

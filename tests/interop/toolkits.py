@@ -32,7 +32,8 @@ from targets.models import (
     TargetName,
     TargetUserObjectPermission,
 )
-from tests.servers import ROOT, TOOLKIT_SCRIPTS, TOOLKIT_VERSION, make_toolkit_project, toolkit_env, toolkit_python
+from tests.servers import (ROOT, TOOLKIT_SCRIPTS, TOOLKIT_VERSION, make_toolkit_project, toolkit_env, toolkit_python,
+                           toolkit_venv_python)
 from toolkit_import.services import import_toolkit
 
 TOOLKIT2_VERSION = "2.32.4"  # the last 2.x release
@@ -44,16 +45,8 @@ RELEASES = (TOOLKIT_VERSION, TOOLKIT2_VERSION)
 
 def toolkit2_python() -> Path:
     """The 2.x virtualenv's Python; the first call installs ``tomtoolkit==2.32.4`` (its own pins: Django 5.2,
-    django-guardian 2.x) from PyPI, as ``tests.servers.toolkit_python`` does for 3.1.0."""
-    python = TOOLKIT2_VENV / "bin" / "python"
-    marker = TOOLKIT2_VENV / f".tomtoolkit-{TOOLKIT2_VERSION}"
-    if not marker.exists():
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(TOOLKIT2_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"tomtoolkit=={TOOLKIT2_VERSION}"],
-                       check=True, env=toolkit_env(), timeout=1200)
-        marker.touch()
-    return python
+    django-guardian 2.x) from PyPI, as for 3.1.0."""
+    return toolkit_venv_python(TOOLKIT2_VENV, TOOLKIT2_VERSION)
 
 
 def python_for(version: str) -> Path:
