@@ -16,6 +16,7 @@ import contextvars
 import logging
 import re
 import sys
+import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -159,3 +160,13 @@ def capture_stray_output(log_format: str) -> None:
         return
     logging.captureWarnings(True)
     sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("tom.uncaught").critical("Uncaught %s in thread %s: %s", args.exc_type.__name__, name,
+                                               args.exc_value, exc_info=(args.exc_type, args.exc_value,
+                                                                         args.exc_traceback))

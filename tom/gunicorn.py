@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 
-from core.logs import LOG_FORMATS, formatter_for
+from core.logs import LOG_FORMATS, capture_stray_output, formatter_for
 
 
 def _whole_number(name: str, default: int) -> int:
@@ -63,7 +63,9 @@ if log_format == "json":
             "gunicorn.access": {"level": "INFO" if _flag("WEB_ACCESS_LOG") else "WARNING", "handlers": ["console"],
                                 "propagate": False},
         },
+        "root": {"level": "WARNING", "handlers": ["console"]},  # the master's own uncaught errors (tom.uncaught)
     }
+    capture_stray_output(log_format)  # the master never loads the app: its own crash would be a raw traceback
 
 
 def on_starting(server) -> None:
@@ -71,13 +73,17 @@ def on_starting(server) -> None:
     directory = tempfile.mkdtemp(prefix="tom-web-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory  # inherited by every worker, which imports the app after
     server.tom_metrics_dir = directory
+    # Imported now, not in child_exit: gunicorn calls that from its SIGCHLD handler, where an import can meet one
+    # the interrupted main thread was making. Not earlier either: prometheus_client picks its multiprocess mode
+    # from the variable above when first imported, and the workers inherit the module.
+    from prometheus_client import multiprocess
+
+    server.tom_mark_process_dead = multiprocess.mark_process_dead
 
 
 def child_exit(server, worker) -> None:
     """A worker is gone: its live gauges go with it (its counters stay: totals never go back)."""
-    from prometheus_client import multiprocess  # only here: the master itself never loads the app
-
-    multiprocess.mark_process_dead(worker.pid)
+    server.tom_mark_process_dead(worker.pid)
 
 
 def on_exit(server) -> None:

@@ -10,9 +10,10 @@ from django.test import Client
 
 from tests.servers import ROOT
 
-# An error with a traceback, a message spread over lines, a Python warning, then a crash nobody catches.
+# An error with a traceback, a message spread over lines, a Python warning, a thread's crash, then a crash nobody
+# catches.
 EVENTS = """
-import logging, warnings
+import logging, threading, warnings
 log = logging.getLogger("tom.test")
 try:
     {}["missing"]
@@ -20,6 +21,11 @@ except KeyError:
     log.exception("The import failed on row %d", 7)
 log.warning("first line\\nsecond line")
 warnings.warn("an old API", UserWarning)
+def fail():
+    raise ValueError("a thread's end")
+thread = threading.Thread(target=fail, name="poller")
+thread.start()
+thread.join()
 raise RuntimeError("nobody caught this")
 """
 
@@ -42,9 +48,25 @@ def test_json_logs_are_one_object_per_line_with_the_traceback_inside(tmp_path):
     assert "Traceback (most recent call last)" in error["exc"] and "KeyError: 'missing'" in error["exc"]
     assert by_message["first line\nsecond line"]["level"] == "WARNING"
     assert any("UserWarning: an old API" in e["message"] and e["logger"] == "py.warnings" for e in events)
-    crash = next(e for e in events if e["logger"] == "tom.uncaught")
+    crash = next(e for e in events if e["logger"] == "tom.uncaught" and "thread" not in e["message"])
     assert crash["level"] == "CRITICAL" and "RuntimeError: nobody caught this" in crash["exc"]
-    assert len(events) == 4
+    in_thread = by_message["Uncaught ValueError in thread poller: a thread's end"]
+    assert in_thread["logger"] == "tom.uncaught" and "ValueError" in in_thread["exc"]
+    assert len(events) == 5
+
+
+def test_the_gunicorn_master_logs_its_own_crash_as_json(tmp_path):
+    """gunicorn's master never loads the app, so tom/gunicorn.py itself routes a crash there through its logging."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["LOG_FORMAT"] = "json"
+    script = ("import logging.config, threading\nfrom tom import gunicorn\n"
+              "logging.config.dictConfig(gunicorn.logconfig_dict)\n"
+              "threading.Thread(target=lambda: 1 / 0, name='reaper').start()\nraise OSError('master')\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(e["logger"], e["level"]) for e in events] == [("tom.uncaught", "CRITICAL")] * 2
+    assert "ZeroDivisionError" in events[0]["exc"] and "OSError: master" in events[1]["exc"]
 
 
 def test_text_logs_keep_each_event_on_one_line(tmp_path):
