@@ -8,8 +8,9 @@ task, what it runs and its re-enqueueing for a backoff live here together, so no
 still send in its owner's name (``permissions.owner_problem``: the owner is
 active and may still share the target); if not, the share is paused with the
 reason and its deliveries wait. Then it claims every due delivery of the
-share with a single conditional UPDATE (so two workers never send the same
-rows; a claim left by a worker that died is taken over after
+share (:func:`_claim`: rows another worker is claiming are skipped, so two
+workers never send the same rows; a worker killed mid-batch leaves a task
+that lets another take its batch over once the claim expires,
 :func:`claim_timeout`), sends them as one batch through
 ``sharing.services.share_target`` (one ShareRecord per batch), then:
 
@@ -70,9 +71,11 @@ def request_delivery(share: PersistentShare, run_after=None) -> None:
 
 
 def claim_timeout() -> timedelta:
-    """How long a claim holds: longer than a batch can take (learning the peer's id, then the share itself,
-    each bounded by ``SHARING_DEADLINE_SECONDS``), with a margin for the database work around them."""
-    return timedelta(seconds=2 * deadline_seconds() + 300)
+    """How long a claim holds (``CONTINUOUS_SHARING_CLAIM_SECONDS``): longer than a batch can take (learning the
+    peer's id, then the share itself, each bounded by ``SHARING_DEADLINE_SECONDS``), so a live worker never loses
+    its batch to another; once it passes, the batch of a worker that died is sent by another."""
+    default = 2 * deadline_seconds() + 300
+    return timedelta(seconds=float(getattr(settings, "CONTINUOUS_SHARING_CLAIM_SECONDS", default)))
 
 
 def backoff(failures: int) -> timedelta:
@@ -82,11 +85,26 @@ def backoff(failures: int) -> timedelta:
 
 
 def _claim(share: PersistentShare) -> tuple[str, list[Delivery]]:
+    """Take the share's due deliveries for this worker: (the claim's token, the deliveries it holds).
+
+    Rows another worker is claiming right now are skipped, not waited for (``SKIP LOCKED`` on PostgreSQL; SQLite
+    has one writer at a time), and the UPDATE re-checks that each row is still due, so two workers never hold the
+    same row. With a worker that runs deferred tasks (``db_worker``), the same transaction enqueues this share's
+    task for just after the claim expires: if this worker is killed mid-batch (its own task is then never run
+    again), another worker takes the batch over then. When the batch went, that task finds nothing to send.
+    """
     now = timezone.now()
     token = uuid.uuid4().hex
+    expires = now + claim_timeout()
     due = Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - claim_timeout())
-    # One UPDATE: on PostgreSQL a concurrent claimer waits for the row locks and then re-checks the status.
-    Delivery.objects.filter(due, share=share).update(status=Delivery.Status.SENDING, claim=token, claimed_at=now)
+    with transaction.atomic():
+        free = list(Delivery.objects.select_for_update(skip_locked=True).filter(due, share=share)
+                    .values_list("pk", flat=True))
+        if not free or not Delivery.objects.filter(due, pk__in=free).update(
+                status=Delivery.Status.SENDING, claim=token, claimed_at=now):
+            return token, []
+        if _can_defer():  # in the claim's transaction: no claim without its takeover
+            deliver_persistent_share.using(run_after=expires + timedelta(seconds=1)).enqueue(share.pk)
     return token, list(Delivery.objects.filter(share=share, claim=token, status=Delivery.Status.SENDING))
 
 
