@@ -21,7 +21,10 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 import requests
+from django.db import connection
 
+from sharing.continuous import delivery
+from sharing.models import Delivery, PersistentShare
 from tests.continuous.peers import PEER_PASSWORD, Tom, light_curve, wait_for
 from tests.servers import ROOT
 
@@ -214,3 +217,28 @@ def test_two_workers_send_each_datum_once_and_take_over_a_killed_workers_batch(t
         receiver.stop_all()
         proxy.shutdown()
         proxy.server_close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_skips_rows_another_worker_is_claiming_instead_of_waiting_for_them(target, settings):
+    """A worker never queues behind another's claim (nor deadlocks with it): it takes what is free now."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    share = PersistentShare.objects.create(target=target, destination="nowhere")
+    rows = [Delivery.objects.create(share=share).pk for _ in range(3)]
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"],
+                         dbname=db["NAME"]) as other:
+        other.execute("SELECT id FROM sharing_delivery WHERE id = %s FOR UPDATE", [rows[0]])  # mid-claim there
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # waiting for that lock would fail the claim
+        try:
+            _, claimed = delivery._claim(share)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert sorted(d.pk for d in claimed) == rows[1:]
+        other.rollback()  # the other worker's claim went nowhere: the row is free again
+    _, claimed = delivery._claim(share)
+    assert [d.pk for d in claimed] == rows[:1]
+    _, claimed = delivery._claim(share)
+    assert claimed == []  # all three held now, until their claims expire
