@@ -166,15 +166,16 @@ def test_two_workers_send_each_datum_once_and_take_over_a_killed_workers_batch(t
                                 "PASSWORD": PEER_PASSWORD}})
         receiver.start()
         sender.start()
-        workers = {name: start_worker(sender, name) for name in ("w1", "w2")}
-
-        # Many shares, data arriving for each several times: both workers run tasks of the same shares at once.
+        # Many shares, data arriving for each several times, queued before the workers start: each share's tasks
+        # are next to each other in the queue, so both workers run tasks of the same share at the same moment.
         names = [f"SN 2026w{i}" for i in range(6)]
-        targets = [sender.create_target(name, ra=10.0 + i) for i, name in enumerate(names)]
-        shares = [sender.share_continuously(t, "b") for t in targets]
-        for night in range(4):
-            for i, target in enumerate(targets):
-                sender.upload_photometry(target, light_curve(15, 60000 + 10 * i + night), f"n{night}.csv")
+        targets, shares = [], []
+        for i, name in enumerate(names):
+            targets.append(sender.create_target(name, ra=10.0 + i))
+            shares.append(sender.share_continuously(targets[-1], "b"))
+            for night in range(4):
+                sender.upload_photometry(targets[-1], light_curve(15, 60000 + 10 * i + night), f"n{night}.csv")
+        workers = {name: start_worker(sender, name) for name in ("w1", "w2")}
         wait_for(lambda: all(sender.share_state(s)["waiting"] == 0 for s in shares), seconds=60,
                  what="every delivery to be sent")
         remote = [receiver.target_id(name) for name in names]
@@ -206,7 +207,7 @@ def test_two_workers_send_each_datum_once_and_take_over_a_killed_workers_batch(t
                  what="the other worker to send the killed worker's batch")
         assert len(proxy.held) == 10 and any(proxy.held <= set(f) for f, ok in proxy.posts if ok)
         assert sent_more_than_once(proxy.posts) == []
-        assert sender.share_state(shares[0])["waiting"] == 0
+        wait_for(lambda: sender.share_state(shares[0])["waiting"] == 0, seconds=30, what="the batch to be marked sent")
         with psycopg.connect(sender_database) as db:
             statuses = {s for (s,) in db.execute("SELECT DISTINCT status FROM sharing_delivery")}
         assert statuses == {"sent"}
