@@ -196,11 +196,23 @@ def deliver(share_id: int) -> str:
     return _failed(share, deliveries, record.message, outcome.permanent, record)
 
 
+def _still_ours(deliveries: list[Delivery]):
+    """The batch's rows while this worker's claim on them holds.
+
+    A worker that outlived its claim (a batch slower than ``CONTINUOUS_SHARING_CLAIM_SECONDS``, a process that
+    was paused) finds its rows taken over by another worker, which now sends them: it leaves them, and the
+    share's counts, to that worker rather than marking them done (or waiting) under it.
+    """
+    return Delivery.objects.filter(pk__in=[d.pk for d in deliveries], claim=deliveries[0].claim,
+                                   status=Delivery.Status.SENDING)
+
+
 def _done(share, deliveries, record, sent: int, skipped: int) -> None:
     now = timezone.now()
     with transaction.atomic():
-        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-            status=Delivery.Status.SENT, finished=now, record=record, last_error="", attempts=F("attempts") + 1)
+        if not _still_ours(deliveries).update(status=Delivery.Status.SENT, finished=now, record=record,
+                                               last_error="", attempts=F("attempts") + 1):
+            return
         first = deliveries[0]
         Delivery.objects.filter(pk=first.pk).update(sent_count=sent, skipped_count=skipped)
         PersistentShare.objects.filter(pk=share.pk).update(
@@ -211,18 +223,19 @@ def _done(share, deliveries, record, sent: int, skipped: int) -> None:
 def _failed(share, deliveries, message: str, permanent: bool, record=None) -> str:
     now = timezone.now()
     message = bounded(message)
-    ids = [d.pk for d in deliveries]
     with transaction.atomic():
         if permanent:
-            Delivery.objects.filter(pk__in=ids).update(status=Delivery.Status.FAILED, finished=now, record=record,
-                                                       last_error=message, attempts=F("attempts") + 1, claim="")
-            PersistentShare.objects.filter(pk=share.pk).update(
-                last_error=message, retry_at=None, failed_count=F("failed_count") + len(ids))
+            failed = _still_ours(deliveries).update(status=Delivery.Status.FAILED, finished=now, record=record,
+                                                    last_error=message, attempts=F("attempts") + 1, claim="")
+            if failed:
+                PersistentShare.objects.filter(pk=share.pk).update(
+                    last_error=message, retry_at=None, failed_count=F("failed_count") + failed)
             return f"failed for good: {message}"
         failures = share.failures_in_a_row + 1
         retry_at = now + backoff(failures)
-        Delivery.objects.filter(pk__in=ids).update(status=Delivery.Status.PENDING, record=record, last_error=message,
-                                                   attempts=F("attempts") + 1, claim="")
+        if not _still_ours(deliveries).update(status=Delivery.Status.PENDING, record=record, last_error=message,
+                                              attempts=F("attempts") + 1, claim=""):
+            return f"taken over by another worker: {message}"
         PersistentShare.objects.filter(pk=share.pk).update(last_error=message, retry_at=retry_at,
                                                            failures_in_a_row=failures)
         if _can_defer():
