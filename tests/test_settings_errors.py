@@ -20,6 +20,7 @@ BAD_SETTINGS = [
     ("TARGET_LIST_PAGE_SIZE", "abc", "TARGET_LIST_PAGE_SIZE must be a whole number"),
     ("DATA_PRODUCT_MAX_BYTES", "1e5", "DATA_PRODUCT_MAX_BYTES must be a whole number"),
     ("CONTINUOUS_SHARING_RETRY_SECONDS", "nan", "CONTINUOUS_SHARING_RETRY_SECONDS must be a number"),
+    ("CONTINUOUS_SHARING_CLAIM_SECONDS", "60", "CONTINUOUS_SHARING_CLAIM_SECONDS must be longer than 2 × SHARING"),
     ("ALERT_STREAMS_RETRY_MAX_SECONDS", "soon", "ALERT_STREAMS_RETRY_MAX_SECONDS must be a number"),
     ("LOG_LEVEL", "chatty", "LOG_LEVEL must be one of DEBUG, INFO"),
     ("STORAGE_BACKEND", "s3", "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME"),  # and no bucket named

@@ -205,6 +205,13 @@ CONTINUOUS_SHARING_RETRY_SECONDS = env_number("CONTINUOUS_SHARING_RETRY_SECONDS"
 CONTINUOUS_SHARING_RETRY_MAX_SECONDS = env_number("CONTINUOUS_SHARING_RETRY_MAX_SECONDS", 3600.0, float)
 # The most one share may take talking to a destination, all calls together (a slow peer is stopped, not waited on).
 SHARING_DEADLINE_SECONDS = env_number("SHARING_DEADLINE_SECONDS", 600.0, float)
+# How long a worker's claim on a share's deliveries holds; then another worker sends them (the first was killed).
+# Longer than a batch can take (two calls bounded by the deadline), or a slow batch would be sent twice.
+CONTINUOUS_SHARING_CLAIM_SECONDS = env_number("CONTINUOUS_SHARING_CLAIM_SECONDS", 2 * SHARING_DEADLINE_SECONDS + 300,
+                                              float)
+if CONTINUOUS_SHARING_CLAIM_SECONDS <= 2 * SHARING_DEADLINE_SECONDS:
+    raise ImproperlyConfigured("CONTINUOUS_SHARING_CLAIM_SECONDS must be longer than 2 × SHARING_DEADLINE_SECONDS "
+                               f"({2 * SHARING_DEADLINE_SECONDS:g} s), the longest a delivery batch can take.")
 
 MIDDLEWARE = [
     "core.health.HealthCheckMiddleware",  # first: /healthz/ answers before the host check, sessions and login

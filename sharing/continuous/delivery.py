@@ -8,8 +8,9 @@ task, what it runs and its re-enqueueing for a backoff live here together, so no
 still send in its owner's name (``permissions.owner_problem``: the owner is
 active and may still share the target); if not, the share is paused with the
 reason and its deliveries wait. Then it claims every due delivery of the
-share with a single conditional UPDATE (so two workers never send the same
-rows; a claim left by a worker that died is taken over after
+share (:func:`_claim`: rows another worker is claiming are skipped, so two
+workers never send the same rows; a worker killed mid-batch leaves a task
+that lets another take its batch over once the claim expires,
 :func:`claim_timeout`), sends them as one batch through
 ``sharing.services.share_target`` (one ShareRecord per batch), then:
 
@@ -70,9 +71,11 @@ def request_delivery(share: PersistentShare, run_after=None) -> None:
 
 
 def claim_timeout() -> timedelta:
-    """How long a claim holds: longer than a batch can take (learning the peer's id, then the share itself,
-    each bounded by ``SHARING_DEADLINE_SECONDS``), with a margin for the database work around them."""
-    return timedelta(seconds=2 * deadline_seconds() + 300)
+    """How long a claim holds (``CONTINUOUS_SHARING_CLAIM_SECONDS``): longer than a batch can take (learning the
+    peer's id, then the share itself, each bounded by ``SHARING_DEADLINE_SECONDS``), so a live worker never loses
+    its batch to another; once it passes, the batch of a worker that died is sent by another."""
+    default = 2 * deadline_seconds() + 300
+    return timedelta(seconds=float(getattr(settings, "CONTINUOUS_SHARING_CLAIM_SECONDS", default)))
 
 
 def backoff(failures: int) -> timedelta:
@@ -82,11 +85,26 @@ def backoff(failures: int) -> timedelta:
 
 
 def _claim(share: PersistentShare) -> tuple[str, list[Delivery]]:
+    """Take the share's due deliveries for this worker: (the claim's token, the deliveries it holds).
+
+    Rows another worker is claiming right now are skipped, not waited for (``SKIP LOCKED`` on PostgreSQL; SQLite
+    has one writer at a time), and the UPDATE re-checks that each row is still due, so two workers never hold the
+    same row. With a worker that runs deferred tasks (``db_worker``), the same transaction enqueues this share's
+    task for just after the claim expires: if this worker is killed mid-batch (its own task is then never run
+    again), another worker takes the batch over then. When the batch went, that task finds nothing to send.
+    """
     now = timezone.now()
     token = uuid.uuid4().hex
+    expires = now + claim_timeout()
     due = Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - claim_timeout())
-    # One UPDATE: on PostgreSQL a concurrent claimer waits for the row locks and then re-checks the status.
-    Delivery.objects.filter(due, share=share).update(status=Delivery.Status.SENDING, claim=token, claimed_at=now)
+    with transaction.atomic():
+        free = list(Delivery.objects.select_for_update(skip_locked=True).filter(due, share=share)
+                    .values_list("pk", flat=True))
+        if not free or not Delivery.objects.filter(due, pk__in=free).update(
+                status=Delivery.Status.SENDING, claim=token, claimed_at=now):
+            return token, []
+        if _can_defer():  # in the claim's transaction: no claim without its takeover
+            deliver_persistent_share.using(run_after=expires + timedelta(seconds=1)).enqueue(share.pk)
     return token, list(Delivery.objects.filter(share=share, claim=token, status=Delivery.Status.SENDING))
 
 
@@ -178,11 +196,23 @@ def deliver(share_id: int) -> str:
     return _failed(share, deliveries, record.message, outcome.permanent, record)
 
 
+def _still_ours(deliveries: list[Delivery]):
+    """The batch's rows while this worker's claim on them holds.
+
+    A worker that outlived its claim (a batch slower than ``CONTINUOUS_SHARING_CLAIM_SECONDS``, a process that
+    was paused) finds its rows taken over by another worker, which now sends them: it leaves them, and the
+    share's counts, to that worker rather than marking them done (or waiting) under it.
+    """
+    return Delivery.objects.filter(pk__in=[d.pk for d in deliveries], claim=deliveries[0].claim,
+                                   status=Delivery.Status.SENDING)
+
+
 def _done(share, deliveries, record, sent: int, skipped: int) -> None:
     now = timezone.now()
     with transaction.atomic():
-        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-            status=Delivery.Status.SENT, finished=now, record=record, last_error="", attempts=F("attempts") + 1)
+        if not _still_ours(deliveries).update(status=Delivery.Status.SENT, finished=now, record=record,
+                                               last_error="", attempts=F("attempts") + 1):
+            return
         first = deliveries[0]
         Delivery.objects.filter(pk=first.pk).update(sent_count=sent, skipped_count=skipped)
         PersistentShare.objects.filter(pk=share.pk).update(
@@ -193,18 +223,19 @@ def _done(share, deliveries, record, sent: int, skipped: int) -> None:
 def _failed(share, deliveries, message: str, permanent: bool, record=None) -> str:
     now = timezone.now()
     message = bounded(message)
-    ids = [d.pk for d in deliveries]
     with transaction.atomic():
         if permanent:
-            Delivery.objects.filter(pk__in=ids).update(status=Delivery.Status.FAILED, finished=now, record=record,
-                                                       last_error=message, attempts=F("attempts") + 1, claim="")
-            PersistentShare.objects.filter(pk=share.pk).update(
-                last_error=message, retry_at=None, failed_count=F("failed_count") + len(ids))
+            failed = _still_ours(deliveries).update(status=Delivery.Status.FAILED, finished=now, record=record,
+                                                    last_error=message, attempts=F("attempts") + 1, claim="")
+            if failed:
+                PersistentShare.objects.filter(pk=share.pk).update(
+                    last_error=message, retry_at=None, failed_count=F("failed_count") + failed)
             return f"failed for good: {message}"
         failures = share.failures_in_a_row + 1
         retry_at = now + backoff(failures)
-        Delivery.objects.filter(pk__in=ids).update(status=Delivery.Status.PENDING, record=record, last_error=message,
-                                                   attempts=F("attempts") + 1, claim="")
+        if not _still_ours(deliveries).update(status=Delivery.Status.PENDING, record=record, last_error=message,
+                                              attempts=F("attempts") + 1, claim=""):
+            return f"taken over by another worker: {message}"
         PersistentShare.objects.filter(pk=share.pk).update(last_error=message, retry_at=retry_at,
                                                            failures_in_a_row=failures)
         if _can_defer():

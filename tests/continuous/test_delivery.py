@@ -181,3 +181,26 @@ def test_deliver_shares_sends_what_a_killed_worker_left_half_sent(immediate, to_
     call_command("deliver_shares")
     assert Delivery.objects.get(share=share).status == "sent"
     assert remote_count(to_second, target.name) == before + 4
+
+
+def test_a_worker_that_outlived_its_claim_leaves_the_batch_to_the_worker_that_took_it_over(target, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    share = PersistentShare.objects.create(target=target, destination="nowhere")
+    Delivery.objects.create(share=share)
+    _, slow = delivery._claim(share)  # this worker is slow: its claim expires while it sends
+    Delivery.objects.filter(share=share).update(claimed_at=timezone.now() - delivery.claim_timeout() * 2)
+    _, taken = delivery._claim(share)
+    assert [d.pk for d in taken] == [d.pk for d in slow] and taken[0].claim != slow[0].claim
+
+    delivery._done(share, slow, None, 5, 0)
+    assert delivery._failed(share, slow, "timed out", False).startswith("taken over")
+    delivery._failed(share, slow, "refused", True)
+    row = Delivery.objects.get(share=share)
+    assert (row.status, row.claim, row.attempts) == ("sending", taken[0].claim, 0)  # still the other worker's
+    share.refresh_from_db()
+    assert (share.sent_count, share.failed_count, share.retry_at, share.last_error) == (0, 0, None, "")
+
+    delivery._done(share, taken, None, 5, 0)  # the worker holding the claim finishes it
+    row.refresh_from_db()
+    share.refresh_from_db()
+    assert (row.status, row.attempts, share.sent_count) == ("sent", 1, 5)
