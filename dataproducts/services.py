@@ -188,6 +188,7 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
             for index, key in enumerate(keys):
                 first.setdefault(key, index)
             rows = [rows[i] for i in sorted(first.values())]
+        _hold(targets, sizes, data_product)
         if connection.vendor == "postgresql":  # COPY: what PostgreSQL is fastest at (pgcopy's docstring)
             inserted = copy_insert(ReducedDatum._meta.db_table, INSERT_COLUMNS, ("target_id", "fingerprint"), rows)
         else:
@@ -218,6 +219,33 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
         if not new:
             ingest.delete()
     return results
+
+
+def _hold(targets: Sequence[Target], sizes: Sequence[int], data_product: DataProduct | None) -> None:
+    """What the datum table's foreign-key constraints checked (``ReducedDatum``'s comment says why it has none):
+    the targets that get datums, and the product, still exist, and cannot be deleted before this transaction
+    ends. One statement per table, with the lock PostgreSQL's own check takes (``FOR KEY SHARE``: it does not
+    block an edit of the target, only its deletion); SQLite has one writer at a time, and a delete committed
+    after this transaction read makes its insert fail."""
+    wanted = sorted({target.pk for target, size in zip(targets, sizes) if size})
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        found: set[int] = set()
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            cursor.execute(f"SELECT {quote('id')} FROM {quote(Target._meta.db_table)} "
+                           f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(chunk))}){lock}", chunk)
+            found.update(row[0] for row in cursor.fetchall())
+        if data_product is not None:
+            cursor.execute(f"SELECT 1 FROM {quote(DataProduct._meta.db_table)} WHERE {quote('id')} = %s{lock}",
+                           [data_product.pk])
+            if cursor.fetchone() is None:
+                raise ValidationError({"data_product": [f"Data product {data_product.pk} no longer exists."]})
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        raise ValidationError({"target": [f"Target {missing[0]} no longer exists"
+                                          + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else ".")]})
 
 
 def _columns_of(batches) -> tuple[DatumColumns, list[int]]:
