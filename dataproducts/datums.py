@@ -12,7 +12,7 @@ import json
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from django.utils.dateparse import parse_datetime
@@ -105,6 +105,10 @@ def checked_column(name: str, values: list) -> list:
             except DatumError as exc:
                 raise DatumError(name, exc.message, row=row) from None
         raise
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def parse_timestamp(value) -> datetime:
@@ -274,10 +278,10 @@ class DatumColumns:
                 if number is not None and number.__class__ is not float:
                     raise DatumError(name, f"{number!r} is not a number.", row=row)
             floats[name] = column
-        utc = timezone.utc
         return cls(
-            times=np.array([(m if m.tzinfo is utc else m.astimezone(utc)).replace(tzinfo=None) for m in times],
-                           dtype="datetime64[us]") if times else np.array([], dtype="datetime64[us]"),
+            # Microseconds since the epoch as integers: numpy's conversion of datetime objects took ten times as
+            # long (the largest cost of this method at 10,000 datums).
+            times=np.array([(m - _EPOCH) // _MICROSECOND for m in times], dtype=np.int64).astype("datetime64[us]"),
             data_type=data_types,
             value=[d.get("value") or {} for d in datums],
             **{name: [d.get(name) or "" for d in datums] for name in TEXT_COLUMNS},

@@ -12,7 +12,6 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import timezone
 from functools import lru_cache
 from itertools import groupby, repeat
 from typing import Sequence
@@ -87,7 +86,9 @@ def _database_times(times: np.ndarray, iso: list[str]) -> list:
     if connection.vendor == "sqlite":
         # Django's SQLite backend stores str(naive UTC datetime): no ".000000" when the microseconds are 0.
         return [f"{t[:10]} {t[11:19]}" if t.endswith(".000000") else f"{t[:10]} {t[11:]}" for t in iso]
-    return [moment.replace(tzinfo=timezone.utc) for moment in times.astype("datetime64[us]").astype(object)]
+    # PostgreSQL: the rows go in by COPY, whose text format the server parses (a datetime object per row cost
+    # more to make than the whole row's COPY).
+    return [f"{t}+00:00" for t in iso]
 
 
 @lru_cache(maxsize=4)
