@@ -12,7 +12,7 @@ import json
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from django.utils.dateparse import parse_datetime
@@ -107,6 +107,10 @@ def checked_column(name: str, values: list) -> list:
         raise
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def parse_timestamp(value) -> datetime:
     """An aware UTC datetime from a datetime or ISO 8601 text (naive means UTC)."""
     if isinstance(value, datetime):
@@ -167,7 +171,10 @@ def parse_datum(raw: dict) -> dict:
             if value is not None and value != "" and (column not in found or rank < found[column][0]):
                 found[column] = (rank, value)
         for column in PHOTOMETRY_KEYS:
-            value = found[column][1] if column in found else None
+            if column not in found:  # most of a datum's columns: no call (10,000 datums a bulk request)
+                datum[column] = None if column in FLOAT_COLUMNS else ""
+                continue
+            value = found[column][1]
             datum[column] = _float(column, value) if column in FLOAT_COLUMNS else _text(column, value)
         datum["value"] = merged
     else:
@@ -274,10 +281,10 @@ class DatumColumns:
                 if number is not None and number.__class__ is not float:
                     raise DatumError(name, f"{number!r} is not a number.", row=row)
             floats[name] = column
-        utc = timezone.utc
         return cls(
-            times=np.array([(m if m.tzinfo is utc else m.astimezone(utc)).replace(tzinfo=None) for m in times],
-                           dtype="datetime64[us]") if times else np.array([], dtype="datetime64[us]"),
+            # Microseconds since the epoch as integers: numpy's conversion of datetime objects took ten times as
+            # long (the largest cost of this method at 10,000 datums).
+            times=np.array([(m - _EPOCH) // _MICROSECOND for m in times], dtype=np.int64).astype("datetime64[us]"),
             data_type=data_types,
             value=[d.get("value") or {} for d in datums],
             **{name: [d.get(name) or "" for d in datums] for name in TEXT_COLUMNS},

@@ -159,9 +159,15 @@ class ReducedDatumQuerySet(models.QuerySet):
 
 
 class ReducedDatum(models.Model):
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="reduced_data", db_index=False)
+    # The three foreign keys have no constraint in the database (``db_constraint=False``): PostgreSQL checked
+    # each of them row by row at commit, a third of a large insert's time (docs/benchmarks.md, "Photometry
+    # ingest on PostgreSQL"). Django still cascades (and protects) on delete, and ``save_datums_many`` locks
+    # the batch's targets and product (``FOR KEY SHARE``, what the constraint's check takes) before inserting;
+    # the ingest row is always made in the same transaction.
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="reduced_data", db_index=False,
+                               db_constraint=False)
     data_product = models.ForeignKey(DataProduct, null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="reduced_data", db_index=False)
+                                     related_name="reduced_data", db_index=False, db_constraint=False)
     data_type = models.CharField(max_length=100, db_index=False)
     timestamp = models.DateTimeField()
     value = models.JSONField(default=dict, blank=True)
@@ -178,7 +184,7 @@ class ReducedDatum(models.Model):
     instrument = models.CharField(max_length=255, blank=True, default="")
     exposure_time = models.FloatField(null=True, blank=True)
 
-    ingest = models.ForeignKey(Ingest, on_delete=models.PROTECT, related_name="reduced_data")
+    ingest = models.ForeignKey(Ingest, on_delete=models.PROTECT, related_name="reduced_data", db_constraint=False)
     fingerprint = models.BigIntegerField(editable=False, help_text="Hash of the fields that identify the datum")
 
     objects = ReducedDatumQuerySet.as_manager()

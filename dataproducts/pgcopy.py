@@ -12,7 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Sequence
 
-from django.db import connection
+import psycopg
+from django.db import connection, transaction
 
 
 def staging_table(table: str) -> str:
@@ -39,10 +40,24 @@ def copy_insert(table: str, columns: Sequence[str], conflict: Sequence[str], row
     """Insert ``rows`` (tuples in ``columns``' order, no two with the same ``conflict`` key) into ``table``,
     skipping those whose key is already there; returns how many were inserted.
 
+    First straight into the table, under a savepoint: when every row is new (a first upload, new points of a
+    stream) that is all, and it costs about half of the staging table's way (the rows are written once, and
+    without ``ON CONFLICT``'s speculative insertion). When a key is already there the unique constraint stops
+    the ``COPY`` (at that row: a file sent twice stops at its first row), the savepoint undoes it, and the rows
+    go through the staging table.
+
     Call it inside a transaction (``save_datums_many``'s ``atomic``): the staging table is emptied again before
     it returns, so several calls in one transaction do not see each other's rows.
     """
     create, copy_sql, insert, truncate = _statements(table, tuple(columns), tuple(conflict))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({copy_sql.split('(', 1)[1]}") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return len(rows)
+    except psycopg.errors.UniqueViolation:
+        pass
     with connection.cursor() as cursor:
         cursor.execute(create)
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()

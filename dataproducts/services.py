@@ -12,7 +12,6 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import timezone
 from functools import lru_cache
 from itertools import groupby, repeat
 from typing import Sequence
@@ -87,7 +86,9 @@ def _database_times(times: np.ndarray, iso: list[str]) -> list:
     if connection.vendor == "sqlite":
         # Django's SQLite backend stores str(naive UTC datetime): no ".000000" when the microseconds are 0.
         return [f"{t[:10]} {t[11:19]}" if t.endswith(".000000") else f"{t[:10]} {t[11:]}" for t in iso]
-    return [moment.replace(tzinfo=timezone.utc) for moment in times.astype("datetime64[us]").astype(object)]
+    # PostgreSQL: the rows go in by COPY, whose text format the server parses (a datetime object per row cost
+    # more to make than the whole row's COPY).
+    return [f"{t}+00:00" for t in iso]
 
 
 @lru_cache(maxsize=4)
@@ -188,6 +189,7 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
             for index, key in enumerate(keys):
                 first.setdefault(key, index)
             rows = [rows[i] for i in sorted(first.values())]
+        _hold(targets, sizes, data_product)
         if connection.vendor == "postgresql":  # COPY: what PostgreSQL is fastest at (pgcopy's docstring)
             inserted = copy_insert(ReducedDatum._meta.db_table, INSERT_COLUMNS, ("target_id", "fingerprint"), rows)
         else:
@@ -218,6 +220,33 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
         if not new:
             ingest.delete()
     return results
+
+
+def _hold(targets: Sequence[Target], sizes: Sequence[int], data_product: DataProduct | None) -> None:
+    """What the datum table's foreign-key constraints checked (``ReducedDatum``'s comment says why it has none):
+    the targets that get datums, and the product, still exist, and cannot be deleted before this transaction
+    ends. One statement per table, with the lock PostgreSQL's own check takes (``FOR KEY SHARE``: it does not
+    block an edit of the target, only its deletion); SQLite has one writer at a time, and a delete committed
+    after this transaction read makes its insert fail."""
+    wanted = sorted({target.pk for target, size in zip(targets, sizes) if size})
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        found: set[int] = set()
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            cursor.execute(f"SELECT {quote('id')} FROM {quote(Target._meta.db_table)} "
+                           f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(chunk))}){lock}", chunk)
+            found.update(row[0] for row in cursor.fetchall())
+        if data_product is not None:
+            cursor.execute(f"SELECT 1 FROM {quote(DataProduct._meta.db_table)} WHERE {quote('id')} = %s{lock}",
+                           [data_product.pk])
+            if cursor.fetchone() is None:
+                raise ValidationError({"data_product": [f"Data product {data_product.pk} no longer exists."]})
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        raise ValidationError({"target": [f"Target {missing[0]} no longer exists"
+                                          + (f" (nor {len(missing) - 1} more)." if len(missing) > 1 else ".")]})
 
 
 def _columns_of(batches) -> tuple[DatumColumns, list[int]]:

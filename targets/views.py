@@ -39,10 +39,14 @@ SECTIONS = ("coordinates", "names", "extras", "lists", "visibility")
 DATA_SECTIONS = ("lightcurve", "spectra", "photometry", "products")
 
 
-def filtered_targets(request):
-    """The targets the user may view, narrowed by the list page's filters (also used by the CSV export)."""
+def filtered_targets(request, page: bool = False):
+    """The targets the user may view, narrowed by the list page's filters (also used by the CSV export).
+
+    ``page``: only a page of them and a capped count will be read, so each row is checked as it is read
+    (``visible_to``'s ``per_row``); the export reads them all.
+    """
     form = TargetSearchForm(request.GET or None, user=request.user)
-    qs = Target.objects.visible_to(request.user)
+    qs = Target.objects.visible_to(request.user, per_row=page)
     count_qs = None
     sort = "-created"
     if form.is_bound and form.is_valid():
@@ -69,7 +73,7 @@ def filtered_targets(request):
 
 @login
 def target_list(request):
-    form, qs, count_qs = filtered_targets(request)
+    form, qs, count_qs = filtered_targets(request, page=True)
     page = paginate(qs.prefetch_related("names"), request.GET.get("page"), settings.TARGET_LIST_PAGE_SIZE,
                     settings.TARGET_LIST_COUNT_LIMIT, count_queryset=count_qs)
     query = request.GET.copy()

@@ -79,3 +79,36 @@ def test_calls_in_one_transaction_do_not_see_each_others_staged_rows(target, dja
     assert len(callbacks) == 2  # one announcement per call with new datums, after the commit
     assert ReducedDatum.objects.filter(target=target).count() == 3
     assert Ingest.objects.count() == 2  # c's ingest, with nothing new, was removed
+
+
+def staging_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"pg_temp.{staging_table('dataproducts_reduceddatum')}"])
+        return cursor.fetchone()[0]
+
+
+def test_new_datums_go_straight_into_the_table_and_a_repeat_through_the_staging_table(target, users):
+    """A batch of new datums is one COPY into the table itself (no staging table, no INSERT ... SELECT); the
+    same batch again hits the unique constraint, is undone to the savepoint and goes the staging way, with the
+    statuses, the single ingest and the announcement of the plain path."""
+    with connection.cursor() as cursor:  # none left in this session by another test
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging_table('dataproducts_reduceddatum')}")
+    datums = [phot(17.0 + i / 100) for i in range(50)]
+    with statements() as seen:
+        first = save_datums(target, datums, origin="upload", user=users["editor"])
+    assert first.statuses == ["created"] * 50 and not staging_exists()
+    assert not any(sql.startswith('INSERT INTO "dataproducts_reduceddatum"') for sql in seen)
+    second = save_datums(target, [*datums[:10], phot(19.0)], origin="upload", user=users["editor"])
+    assert second.statuses == ["existing"] * 10 + ["created"] and staging_exists()
+    assert ReducedDatum.objects.filter(target=target).count() == 51
+    assert set(second.ingest.reduced_data.values_list("brightness", flat=True)) == {19.0}
+    assert ReducedDatum.objects.filter(ingest=first.ingest).count() == 50
+
+
+def test_datums_have_no_foreign_key_checks_left_for_the_commit(db):
+    """PostgreSQL checked the datum table's three foreign keys row by row at commit: a third of a large insert
+    (docs/benchmarks.md). The columns keep Django's cascade; save_datums_many checks and locks the targets."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'dataproducts_reduceddatum'::regclass "
+                       "AND contype = 'f'")
+        assert cursor.fetchone()[0] == 0
