@@ -51,16 +51,24 @@ CONSUMER_TUNING = {
     "enable.partition.eof": True,
     "reconnect.backoff.ms": 100,
     "reconnect.backoff.max.ms": 10000,
-    # Readers of one stream (same group id) share its partitions: a reader that dies (SIGKILL, machine lost) has
-    # its partitions handed to the others once its session expires. 6 s is the least a Kafka broker accepts by
-    # default (group.min.session.timeout.ms); it also bounds how long close() waits for the group coordinator
-    # with the broker gone (librdkafka's default, 45 s, held a close, and so SIGTERM, that long). Offsets it
-    # could not commit are read again (at-least-once, as after a crash).
-    "session.timeout.ms": 6000,
-    "heartbeat.interval.ms": 2000,  # a third of the session, as Kafka advises (sent by librdkafka's own thread)
+    # (session.timeout.ms and heartbeat.interval.ms: from ALERT_STREAMS_SESSION_SECONDS, see ``group_tuning``.)
     # A reader joining or leaving moves only the partitions that change hands; the others keep being read.
     "partition.assignment.strategy": "cooperative-sticky",
 }
+
+
+def group_tuning() -> dict:
+    """The consumer group's timing: readers of one stream (same group id) share its partitions, and a reader that
+    dies (SIGKILL, machine lost) has its partitions handed to the others once its session expires
+    (``ALERT_STREAMS_SESSION_SECONDS``; 6 s is the least a Kafka broker accepts by default,
+    group.min.session.timeout.ms). The session also bounds how long close() waits for the group coordinator
+    with the broker gone (librdkafka's default, 45 s, held a close, and so SIGTERM, that long); offsets it
+    could not commit are read again (at-least-once, as after a crash). Heartbeats, sent by librdkafka's own
+    thread whatever the handlers are doing, come three times a session, as Kafka advises."""
+    session_ms = max(int(settings.ALERT_STREAMS_SESSION_SECONDS * 1000), 1)
+    return {"session.timeout.ms": session_ms, "heartbeat.interval.ms": max(session_ms // 3, 1)}
+
+
 # The TOM Toolkit's dotted paths of its Hermes handler, so its users' TOPIC_HANDLERS work unchanged here.
 # (tom-alertstreams' and tom_dataproducts' paths are real modules too: the ``tom_alertstreams`` and
 # ``tom_dataproducts`` compat packages; the first entry is kept so the mapping never depends on them.)
@@ -467,6 +475,7 @@ class KafkaAlertStream(AlertStream):
         """Make the consumer; nothing waits on the network until ``refresh_topics``."""
         config = {
             **CONSUMER_TUNING,
+            **group_tuning(),
             "error_cb": self.on_error,
             "logger": KafkaLog(self),
             "auto.offset.reset": self.start_position.lower(),
