@@ -6,8 +6,10 @@ dispatch), ``HopskotchAlertStream`` (SCiMMA's HOPSKOTCH through hop-client's
 message models) and ``GCNClassicAlertStream`` (gcn-kafka). What is ours:
 offsets are stored only when ``commit`` is called, i.e. after the handler's
 transaction committed (at-least-once), a broker that stops answering is
-noticed through our own error callback (hop only logs it), and the consumer
-fetches without librdkafka's one-second pause between fetches (see below).
+noticed through our own error callback (hop only logs it), the consumer
+fetches without librdkafka's one-second pause between fetches (see below),
+and several readstreams processes with a stream's group id share its
+partitions (``KafkaAlertStream``).
 
 The consumer is a ``confluent_kafka.Consumer`` configured here rather than
 hop's ``Stream.open``: adc-streaming's ``ConsumerConfig`` has no way to pass
@@ -514,17 +516,18 @@ class KafkaAlertStream(AlertStream):
                 logger.warning("%s: topic %s is not on the broker (yet); it will be read once it appears.",
                                self.name, topic)
                 self.missing_reported.add(topic)
-        if wanted == self.subscribed:
-            return
-        if wanted:
-            self.consumer.subscribe(sorted(wanted), on_assign=self._on_assign, on_revoke=self._on_revoke,
-                                    on_lost=self._on_lost)
-            logger.info("%s: reading %s (consumer group %s)", self.name, ", ".join(sorted(wanted)), self.group_id)
-            self.settled = False  # until the group's answer (``_on_assign``)
-        else:
-            self.consumer.unsubscribe()
-            self.settled = True  # nothing to wait for: connected with nothing to read is caught up
-        self.subscribed = frozenset(wanted)
+        if wanted != self.subscribed:
+            if wanted:
+                self.consumer.subscribe(sorted(wanted), on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                        on_lost=self._on_lost)
+                logger.info("%s: reading %s (consumer group %s)", self.name, ", ".join(sorted(wanted)),
+                            self.group_id)
+                self.settled = False  # until the group's answer (``_on_assign``)
+            else:
+                self.consumer.unsubscribe()
+            self.subscribed = frozenset(wanted)
+        if not self.subscribed:
+            self.settled = True  # nothing asked of the group: connected with nothing to read is caught up
 
     # Group rebalances. librdkafka calls these from inside ``consume``/``poll``, i.e. between two batches of the
     # reading loop: every message handled so far has its transaction committed and its offset stored.
@@ -574,7 +577,7 @@ class KafkaAlertStream(AlertStream):
         self.assigned -= pairs
         self.active -= pairs
         self.moved |= pairs
-        self.settled = False  # until the group's next assignment, which always follows
+        self.settled = not self.subscribed  # else until the group's next assignment, which always follows
         return pairs
 
     def serve(self) -> None:
