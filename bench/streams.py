@@ -160,7 +160,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     scratch = tempfile.TemporaryDirectory(prefix="tom-bench-streams-")
     data_dir = Path(scratch.name)
-    broker: Broker = start_broker()
+    broker: Broker = start_broker(group_initial_rebalance_delay_ms=3000)  # a real broker's: readers join together
     try:
         with database.scratch_database(args.database_url, data_dir) as url:
             run(args, rng, broker, data_dir, url)

@@ -6,7 +6,8 @@ line once the cluster answers, then lives until SIGTERM/SIGINT (shared/WIRE.md Â
 The cluster is made through librdkafka's C API (the copy confluent-kafka ships) so that one of its
 settings can be changed: a consumer group's first join waits ``group.initial.rebalance.delay.ms``, 3 s
 as on a real broker, for more members to come; every readstreams run of the tests joins a group of its
-own, so here it is 0. Where that API cannot be reached, a confluent-kafka client makes the cluster with
+own, so here it is 0 unless the first argument gives it (``bench/streams.py --readers 2`` gives 3000, so that
+its readers join together as they would on a real broker). Where that API cannot be reached, a confluent-kafka client makes the cluster with
 the delay as it is (the tests are then only slower).
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _library() -> ctypes.CDLL | None:
     return None
 
 
-def _c_cluster(library: ctypes.CDLL) -> tuple[object, str]:
+def _c_cluster(library: ctypes.CDLL, initial_delay_ms: int) -> tuple[object, str]:
     """A client with a one-broker mock cluster, made through the C API; (the client, its bootstrap address)."""
     library.rd_kafka_conf_new.restype = ctypes.c_void_p
     library.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
@@ -51,7 +52,7 @@ def _c_cluster(library: ctypes.CDLL) -> tuple[object, str]:
     if not client:
         raise RuntimeError(error.value.decode())
     cluster = library.rd_kafka_handle_mock_cluster(client)
-    library.rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, 0)
+    library.rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, initial_delay_ms)
     return client, library.rd_kafka_mock_cluster_bootstraps(cluster).decode()
 
 
@@ -60,7 +61,7 @@ def main() -> int:
 
     library, client = _library(), None
     if library is not None:
-        _client, bootstrap = _c_cluster(library)
+        _client, bootstrap = _c_cluster(library, int(sys.argv[1]) if len(sys.argv) > 1 else 0)
     else:
         client = AdminClient({"test.mock.num.brokers": 1, "log_level": 4})
         brokers = client.list_topics(timeout=10).brokers
