@@ -613,17 +613,27 @@ class KafkaAlertStream(AlertStream):
         return messages
 
     def _drop_moved(self, raws: list) -> list:
-        kept, rewind = [], {}
+        """``raws`` without the messages of partitions a rebalance moved during the ``consume`` that took them.
+
+        A partition that came back is rewound to the first of them; if the rewind fails its messages are kept
+        (handled here, and perhaps again when fetched anew: at-least-once), never skipped.
+        """
+        rewind: dict[tuple[str, int], int] = {}
         for raw in raws:
             key = (raw.topic(), raw.partition())
             if key in self.moved and raw.error() is None:
                 rewind[key] = min(raw.offset(), rewind.get(key, raw.offset()))
-            elif key not in self.moved:
-                kept.append(raw)
+        keep = set()
         for (topic, partition), offset in rewind.items():
             if (topic, partition) in self.assigned:
-                self.consumer.seek(confluent_kafka.TopicPartition(topic, partition, offset))
-        if rewind:
+                try:
+                    self.consumer.seek(confluent_kafka.TopicPartition(topic, partition, offset))
+                except confluent_kafka.KafkaException as exc:
+                    logger.warning("%s: cannot rewind %s to %d (%s); its messages are handled now", self.name,
+                                   _partitions({(topic, partition)}), offset, exc)
+                    keep.add((topic, partition))
+        kept = [raw for raw in raws if (raw.topic(), raw.partition()) not in self.moved - keep]
+        if len(kept) < len(raws):
             logger.info("%s: %d message(s) taken before a rebalance left to the partitions' current reader",
                         self.name, len(raws) - len(kept))
         return kept

@@ -215,3 +215,34 @@ def test_a_session_of_zero_seconds_is_refused(settings, kafka_broker):
     settings.ALERT_STREAMS_SESSION_SECONDS = 0
     with pytest.raises(CommandError, match="^ALERT_STREAMS_SESSION_SECONDS must be positive"):
         call_command("readstreams", "--max-seconds", "1", stdout=StringIO())
+
+
+def test_messages_taken_before_a_rebalance_moved_their_partition_are_dropped_or_taken_again(settings,
+                                                                                            kafka_broker):
+    """A rebalance runs inside ``consume``: what it had already taken from a partition revoked meanwhile is the
+    next reader's; from a partition that came back in the same call, it is read again (rewound), not skipped."""
+    topic = kafka_broker.new_topic("moved")
+    producer = Producer({"bootstrap.servers": kafka_broker.bootstrap})
+    for n in range(8):
+        producer.produce(topic, json.dumps({"n": n}).encode(), partition=n % 2, headers=[("_format", b"json")])
+    assert producer.flush(10) == 0
+    settings.ALERT_STREAMS = hopskotch(kafka_broker, {topic: HANDLER})
+    stream = load_streams()[0]
+    stream.open()
+    try:
+        stream.refresh_topics(5.0)
+        deadline, raws = time.monotonic() + 30, []
+        while len(raws) < 8 and time.monotonic() < deadline:  # what consume() returned, before poll() sorts it
+            raws += [raw for raw in stream.consumer.consume(8, 0.2) if raw.error() is None]
+        assert len(raws) == 8
+        # as if, inside that consume, partition 0 came back to this reader and partition 1 went to another
+        stream.moved = {(topic, 0), (topic, 1)}
+        stream.assigned.discard((topic, 1))
+        kept = stream._drop_moved(raws)
+        assert kept == []
+        again = []
+        while len(again) < 4 and time.monotonic() < deadline:
+            again += stream.poll(8, 0.2)
+        assert sorted((m.partition, m.offset) for m in again) == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    finally:
+        stream.close()
