@@ -211,7 +211,7 @@ class Runner:
         self.progress.errors += 1
         self.say(f"{conn.stream}: broker unreachable ({reason}); retrying in {delay:g} s "
                  f"(attempt {conn.failures + 1}).")
-        conn.stream.close()  # up to 3 s when offsets wait for a broker that is gone (session.timeout.ms)
+        conn.stream.close()  # up to ALERT_STREAMS_SESSION_SECONDS when offsets wait for a broker that is gone
         conn.retry_at = time.monotonic() + delay
 
     # Handling

@@ -6,8 +6,10 @@ dispatch), ``HopskotchAlertStream`` (SCiMMA's HOPSKOTCH through hop-client's
 message models) and ``GCNClassicAlertStream`` (gcn-kafka). What is ours:
 offsets are stored only when ``commit`` is called, i.e. after the handler's
 transaction committed (at-least-once), a broker that stops answering is
-noticed through our own error callback (hop only logs it), and the consumer
-fetches without librdkafka's one-second pause between fetches (see below).
+noticed through our own error callback (hop only logs it), the consumer
+fetches without librdkafka's one-second pause between fetches (see below),
+and several readstreams processes with a stream's group id share its
+partitions (``KafkaAlertStream``).
 
 The consumer is a ``confluent_kafka.Consumer`` configured here rather than
 hop's ``Stream.open``: adc-streaming's ``ConsumerConfig`` has no way to pass
@@ -51,11 +53,24 @@ CONSUMER_TUNING = {
     "enable.partition.eof": True,
     "reconnect.backoff.ms": 100,
     "reconnect.backoff.max.ms": 10000,
-    # Our consumers are assigned partitions and never join a group, so this only bounds how long close() waits
-    # for the group coordinator to take the last offsets: with the broker gone, librdkafka's default held a
-    # close (and so SIGTERM) for 45 s. Offsets it could not commit are read again (at-least-once, as after a crash).
-    "session.timeout.ms": 3000,
+    # (session.timeout.ms and heartbeat.interval.ms: from ALERT_STREAMS_SESSION_SECONDS, see ``group_tuning``.)
+    # A reader joining or leaving moves only the partitions that change hands; the others keep being read.
+    "partition.assignment.strategy": "cooperative-sticky",
 }
+
+
+def group_tuning() -> dict:
+    """The consumer group's timing: readers of one stream (same group id) share its partitions, and a reader that
+    dies (SIGKILL, machine lost) has its partitions handed to the others once its session expires
+    (``ALERT_STREAMS_SESSION_SECONDS``; 6 s is the least a Kafka broker accepts by default,
+    group.min.session.timeout.ms). The session also bounds how long close() waits for the group coordinator
+    with the broker gone (librdkafka's default, 45 s, held a close, and so SIGTERM, that long); offsets it
+    could not commit are read again (at-least-once, as after a crash). Heartbeats, sent by librdkafka's own
+    thread whatever the handlers are doing, come three times a session, as Kafka advises."""
+    session_ms = max(int(settings.ALERT_STREAMS_SESSION_SECONDS * 1000), 1)
+    return {"session.timeout.ms": session_ms, "heartbeat.interval.ms": max(session_ms // 3, 1)}
+
+
 # The TOM Toolkit's dotted paths of its Hermes handler, so its users' TOPIC_HANDLERS work unchanged here.
 # (tom-alertstreams' and tom_dataproducts' paths are real modules too: the ``tom_alertstreams`` and
 # ``tom_dataproducts`` compat packages; the first entry is kept so the mapping never depends on them.)
@@ -388,8 +403,23 @@ class AlertStream:
         return {}
 
 
+def _partitions(pairs: Iterable[tuple[str, int]]) -> str:
+    """``topic[0,2], other[1]``: partitions for a log line."""
+    topics: dict[str, list[int]] = {}
+    for topic, partition in sorted(pairs):
+        topics.setdefault(topic, []).append(partition)
+    return ", ".join(f"{topic}[{','.join(map(str, parts))}]" for topic, parts in topics.items())
+
+
 class KafkaAlertStream(AlertStream):
-    """Reading with a confluent-kafka consumer: manual partition assignment, offsets stored after commit."""
+    """Reading with a confluent-kafka consumer in the stream's consumer group, offsets stored after commit.
+
+    Several readstreams processes with the same group id share the topics' partitions: the group coordinator
+    gives each some (``_on_assign``), and moves them when a reader joins, leaves or dies. Before a partition
+    goes, what this reader handled is committed synchronously (``_on_revoke``), so the next reader starts
+    right after it. Messages are still handled in one transaction per batch and their offsets stored only
+    after it commits; librdkafka sends the stored offsets every second, on a revoke and on close.
+    """
 
     allowed_keys = AlertStream.allowed_keys + ("GROUP_ID", "START_POSITION")
 
@@ -400,8 +430,12 @@ class KafkaAlertStream(AlertStream):
             raise StreamConfigError(f"{where}.START_POSITION", "must be EARLIEST or LATEST.")
         self.start_position = position
         self.consumer = None
-        self.assigned: set[tuple[str, int]] = set()
+        self.subscribed: frozenset[str] = frozenset()  # the topics asked of the group
+        self.assigned: set[tuple[str, int]] = set()  # the partitions the group gave this reader
         self.active: set[tuple[str, int]] = set()  # partitions not yet read to their end
+        self.settled = False  # the group has answered the last subscription or revoke with an assignment
+        self.moved: set[tuple[str, int]] = set()  # revoked or lost during the current ``poll``
+        self.started_from_beginning: set[tuple[str, int]] = set()  # --from-beginning applies once per partition
         self.missing_reported: set[str] = set()
         self.reported: set[str] = set()  # Kafka errors already logged at WARNING on this connection
 
@@ -443,6 +477,7 @@ class KafkaAlertStream(AlertStream):
         """Make the consumer; nothing waits on the network until ``refresh_topics``."""
         config = {
             **CONSUMER_TUNING,
+            **group_tuning(),
             "error_cb": self.on_error,
             "logger": KafkaLog(self),
             "auto.offset.reset": self.start_position.lower(),
@@ -453,13 +488,21 @@ class KafkaAlertStream(AlertStream):
         self.reported = set()
         self.from_beginning = from_beginning
         self.only_topics = set(only_topics)
+        self.subscribed = frozenset()
         self.assigned = set()
         self.active = set()
+        self.settled = False
+        self.moved = set()
+        self.started_from_beginning = set()
         self.consumer = self.make_consumer(config)
 
     def refresh_topics(self, timeout: float) -> None:
-        """Assign the partitions of wanted topics not yet assigned (new topics appear while we run).
+        """Subscribe to the wanted topics the broker has (new topics appear while we run); the group's coordinator
+        then shares their partitions among the group's readers (``_on_assign``).
 
+        The topic list is matched here, not by librdkafka's regular expressions: TOPIC_HANDLERS keys are read as
+        tom-alertstreams reads them (``re.match``) and as globs, which librdkafka's regex dialect does not
+        express; a changed list is subscribed again (a rebalance, as a new topic matching a regex would cause).
         One metadata request of at most ``timeout`` seconds; ``KafkaException`` when the broker did not answer.
         """
         metadata = self.consumer.list_topics(timeout=timeout)
@@ -473,26 +516,89 @@ class KafkaAlertStream(AlertStream):
                 logger.warning("%s: topic %s is not on the broker (yet); it will be read once it appears.",
                                self.name, topic)
                 self.missing_reported.add(topic)
-        offset = confluent_kafka.OFFSET_BEGINNING if self.from_beginning else confluent_kafka.OFFSET_INVALID
-        new = [confluent_kafka.TopicPartition(topic, p, offset)
-               for topic in sorted(wanted) for p in metadata.topics[topic].partitions
-               if (topic, p) not in self.assigned]
-        if new:
-            self.consumer.incremental_assign(new)
-            pairs = {(tp.topic, tp.partition) for tp in new}
-            self.assigned |= pairs
-            self.active |= pairs
-            logger.info("%s: reading %s", self.name, ", ".join(sorted({tp.topic for tp in new})))
+        if wanted != self.subscribed:
+            if wanted:
+                self.consumer.subscribe(sorted(wanted), on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                        on_lost=self._on_lost)
+                logger.info("%s: reading %s (consumer group %s)", self.name, ", ".join(sorted(wanted)),
+                            self.group_id)
+                self.settled = False  # until the group's answer (``_on_assign``)
+            else:
+                self.consumer.unsubscribe()
+            self.subscribed = frozenset(wanted)
+        if not self.subscribed:
+            self.settled = True  # nothing asked of the group: connected with nothing to read is caught up
+
+    # Group rebalances. librdkafka calls these from inside ``consume``/``poll``, i.e. between two batches of the
+    # reading loop: every message handled so far has its transaction committed and its offset stored.
+
+    def _on_assign(self, consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
+        """Partitions given to this reader: read from the group's committed offsets (or START_POSITION), or,
+        with ``--from-beginning``, from the first message the first time this process gets a partition."""
+        pairs = {(tp.topic, tp.partition) for tp in partitions}
+        if self.from_beginning and pairs - self.started_from_beginning:
+            for tp in partitions:
+                if (tp.topic, tp.partition) not in self.started_from_beginning:
+                    tp.offset = confluent_kafka.OFFSET_BEGINNING
+            self.started_from_beginning |= pairs
+            consumer.incremental_assign(partitions)  # so the offsets set here are used (else the client assigns)
+        self.assigned |= pairs
+        self.active |= pairs
+        self.settled = True
+        if pairs:
+            logger.info("%s: assigned %s", self.name, _partitions(pairs))
+
+    def _on_revoke(self, consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
+        """Partitions taken away (another reader joined or left, or we close): before they go, commit what was
+        handled, synchronously, so their next reader starts right after it (neither skipping nor repeating)."""
+        pairs = self._forget(partitions)
+        if self.broken:  # no broker to commit to: the next reader re-reads the tail (at-least-once)
+            return
+        try:
+            consumer.commit(asynchronous=False)
+            logger.info("%s: revoked %s; handled offsets committed", self.name, _partitions(pairs))
+        except confluent_kafka.KafkaException as exc:
+            error = exc.args[0] if exc.args else None
+            if isinstance(error, confluent_kafka.KafkaError) and error.code() == confluent_kafka.KafkaError._NO_OFFSET:
+                logger.info("%s: revoked %s (nothing new to commit)", self.name, _partitions(pairs))
+            else:  # the next reader reads again from the last commit; handlers are idempotent
+                logger.warning("%s: revoked %s; committing the handled offsets failed: %s", self.name,
+                               _partitions(pairs), exc)
+
+    def _on_lost(self, consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
+        """Partitions lost without a revoke (this reader's session expired): they may be read elsewhere already,
+        so nothing is committed for them."""
+        pairs = self._forget(partitions)
+        logger.warning("%s: lost %s (session expired); their next reader starts from the last commit",
+                       self.name, _partitions(pairs))
+
+    def _forget(self, partitions: list[confluent_kafka.TopicPartition]) -> set[tuple[str, int]]:
+        pairs = {(tp.topic, tp.partition) for tp in partitions}
+        self.assigned -= pairs
+        self.active -= pairs
+        self.moved |= pairs
+        self.settled = not self.subscribed  # else until the group's next assignment, which always follows
+        return pairs
 
     def serve(self) -> None:
         """Run librdkafka's pending callbacks (errors, log lines), which only a poll runs. Nothing is
-        assigned before the first successful ``refresh_topics``, so this poll cannot take a message."""
-        if self.consumer is not None and not self.assigned:
+        subscribed before the first successful ``refresh_topics``, so this poll cannot take a message."""
+        if self.consumer is not None and not self.subscribed:
             self.consumer.poll(0)
 
     def poll(self, max_messages: int, timeout: float) -> list[Message]:
+        """Up to ``max_messages`` messages of the partitions this reader holds when the call returns.
+
+        A rebalance runs inside ``consume``: messages it had already taken from a partition that was then
+        revoked belong to the partition's next reader, and are dropped here; if the partition came back in the
+        same call, it is rewound to the first of them, so none is skipped.
+        """
         messages = []
-        for raw in self.consumer.consume(max_messages, timeout):
+        self.moved = set()
+        raws = self.consumer.consume(max_messages, timeout)
+        if self.moved:
+            raws = self._drop_moved(raws)
+        for raw in raws:
             error = raw.error()
             if error is None:
                 self.active.add((raw.topic(), raw.partition()))
@@ -506,10 +612,37 @@ class KafkaAlertStream(AlertStream):
                 self.on_error(error)
         return messages
 
+    def _drop_moved(self, raws: list) -> list:
+        """``raws`` without the messages of partitions a rebalance moved during the ``consume`` that took them.
+
+        A partition that came back is rewound to the first of them; if the rewind fails its messages are kept
+        (handled here, and perhaps again when fetched anew: at-least-once), never skipped.
+        """
+        rewind: dict[tuple[str, int], int] = {}
+        for raw in raws:
+            key = (raw.topic(), raw.partition())
+            if key in self.moved and raw.error() is None:
+                rewind[key] = min(raw.offset(), rewind.get(key, raw.offset()))
+        keep = set()
+        for (topic, partition), offset in rewind.items():
+            if (topic, partition) in self.assigned:
+                try:
+                    self.consumer.seek(confluent_kafka.TopicPartition(topic, partition, offset))
+                except confluent_kafka.KafkaException as exc:
+                    logger.warning("%s: cannot rewind %s to %d (%s); its messages are handled now", self.name,
+                                   _partitions({(topic, partition)}), offset, exc)
+                    keep.add((topic, partition))
+        kept = [raw for raw in raws if (raw.topic(), raw.partition()) not in self.moved - keep]
+        if len(kept) < len(raws):
+            logger.info("%s: %d message(s) taken before a rebalance left to the partitions' current reader",
+                        self.name, len(raws) - len(kept))
+        return kept
+
     @property
     def at_end(self) -> bool:
-        # connected with nothing assigned (no wanted topic on the broker yet) is caught up too
-        return self.ready and not self.active
+        # connected with nothing assigned (no wanted topic on the broker yet) is caught up too; while the group
+        # has not answered (joining, or between a revoke and the next assignment) it is not
+        return self.ready and self.settled and not self.active
 
     def lag(self) -> dict[tuple[str, int], int]:
         """High watermark (librdkafka's cached one: no broker request) minus position, per assigned partition. The
@@ -538,8 +671,15 @@ class KafkaAlertStream(AlertStream):
         last: dict[tuple[str, int], int] = {}
         for topic, partition, offset in positions:
             last[(topic, partition)] = max(offset, last.get((topic, partition), -1))
-        self.consumer.store_offsets(offsets=[confluent_kafka.TopicPartition(t, p, o + 1)
-                                             for (t, p), o in last.items()])
+        offsets = [confluent_kafka.TopicPartition(t, p, o + 1) for (t, p), o in last.items() if (t, p) in self.assigned]
+        if len(offsets) < len(last):  # only after this reader was out of the group for too long (max.poll.interval.ms)
+            logger.warning("%s: %s no longer assigned to this reader; their next reader reads them again",
+                           self.name, _partitions(set(last) - self.assigned))
+        try:
+            if offsets:
+                self.consumer.store_offsets(offsets=offsets)
+        except confluent_kafka.KafkaException as exc:  # assignment lost meanwhile: at-least-once, as after a crash
+            logger.warning("%s: storing offsets failed (%s); their next reader reads them again", self.name, exc)
 
     def commit(self, messages: list[Message]) -> None:
         """Mark messages done (their transaction has committed); librdkafka sends it within a second."""
@@ -547,7 +687,8 @@ class KafkaAlertStream(AlertStream):
             self._store([(m.topic, m.partition, m.offset) for m in messages])
 
     def close(self) -> None:
-        """Close the consumer; with auto-commit on, librdkafka commits the stored offsets first."""
+        """Close the consumer: its partitions are revoked (committing what was handled, ``_on_revoke``) and it
+        leaves the group, so the other readers take them over at once rather than after the session timeout."""
         consumer, self.consumer = self.consumer, None
         self.ready = False
         if consumer is not None:

@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/streams.py [--messages 20000] [--rows 10] [--targets 100000] [--cores 1]
-                                      [--database-url postgres://...]
+                                      [--readers 1] [--database-url postgres://...]
 
 It builds a throwaway TOM (SQLite, or with ``--database-url`` a database of its own on that PostgreSQL
 server, dropped at the end: bench/database.py) with N sidereal targets (raw executemany;
@@ -26,6 +26,12 @@ The script checks the topics' watermarks and stops if the broker dropped any.
 ``--active-targets K`` draws the messages' targets from K of the N targets
 (default: all N, the worst case: every message is about a different target,
 so every message costs one ``save_datums`` call).
+
+``--readers R`` starts R readstreams processes at once, in one consumer group (the same stream settings),
+each pinned to ``--cores`` cores of its own (wrapping around the machine's cores), and reports the
+messages per second of all of them together, from the first start to the last exit (issue 15: 1 vs 2
+readers). Each reader stops once the partitions it holds are read to their end (``--until-end``); one
+that stops hands its partitions to the others, which find them read already.
 
 The goal (issue #7): at least 2,000 messages a second on one core with
 100,000 targets in the database.
@@ -58,7 +64,9 @@ def parse_args():
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--rows", type=int, default=10, help="photometry rows per message")
     parser.add_argument("--targets", type=int, default=100_000)
-    parser.add_argument("--cores", type=int, default=1, help="cores readstreams may use (taskset); 0: no pinning")
+    parser.add_argument("--cores", type=int, default=1,
+                        help="cores each readstreams process may use (taskset); 0: no pinning")
+    parser.add_argument("--readers", type=int, default=1, help="readstreams processes in one consumer group")
     parser.add_argument("--active-targets", type=int, default=0,
                         help="messages are about this many distinct targets (default: all of them)")
     parser.add_argument("--per-topic", type=int, default=2000, help="messages per topic (mock broker retention)")
@@ -152,7 +160,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     scratch = tempfile.TemporaryDirectory(prefix="tom-bench-streams-")
     data_dir = Path(scratch.name)
-    broker: Broker = start_broker()
+    broker: Broker = start_broker(group_initial_rebalance_delay_ms=3000)  # a real broker's: readers join together
     try:
         with database.scratch_database(args.database_url, data_dir) as url:
             run(args, rng, broker, data_dir, url)
@@ -185,18 +193,26 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
     profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
     command = [sys.executable, *profile, str(ROOT / "manage.py"), "readstreams", "--until-end",
                "--progress-seconds", "5"]
-    if args.cores and shutil.which("taskset"):
-        command = ["taskset", "-c", ",".join(str(c) for c in range(args.cores)), *command]
-    print("running:", " ".join(command[command.index(sys.executable):] if sys.executable in command else command))
+    pinned = bool(args.cores and shutil.which("taskset"))
+    commands = []
+    for reader in range(args.readers):
+        cores = [(reader * args.cores + k) % (os.cpu_count() or 1) for k in range(args.cores)]
+        commands.append(["taskset", "-c", ",".join(map(str, sorted(set(cores)))), *command] if pinned else command)
+    print("running:", " ".join(command[command.index(sys.executable):]),
+          f"(x{args.readers}, one consumer group)" if args.readers > 1 else "")
     t0 = time.perf_counter()
-    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    readers = [subprocess.Popen(c, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for c in commands]
+    outputs = [reader.communicate() for reader in readers]
     wall = time.perf_counter() - t0
-    print(result.stdout.strip())
-    if result.returncode:
-        print(result.stderr[-3000:])
-        raise SystemExit("readstreams failed")
-    line = re.search(r"Stopped: (\d+) messages? in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", result.stdout)
-    handled, seconds, cpu = int(line[1]), float(line[2]), float(line[3])
+    handled = cpu = seconds = 0
+    for n, (reader, (stdout, stderr)) in enumerate(zip(readers, outputs)):
+        print(f"[reader {n + 1}] " + stdout.strip().replace("\n", f"\n[reader {n + 1}] "))
+        if reader.returncode:
+            print(stderr[-3000:])
+            raise SystemExit("readstreams failed")
+        line = re.search(r"Stopped: (\d+) messages? in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", stdout)
+        handled, seconds, cpu = handled + int(line[1]), max(seconds, float(line[2])), cpu + float(line[3])
 
     from alertstreams.models import DeadLetter, IngestedMessage
     from dataproducts.models import ReducedDatum
@@ -204,12 +220,14 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
     datums = ReducedDatum.objects.count()
     print(f"stored: {datums:,} datums (expected {args.messages * args.rows:,}), "
           f"{IngestedMessage.objects.count():,} messages, {DeadLetter.objects.count()} dead letters")
-    pinned = f"{args.cores} core(s)" if args.cores and shutil.which("taskset") else "unpinned"
+    where = f"{args.cores} core(s) each" if pinned else "unpinned"
     about = f"{args.active_targets:,} of them in the messages" if args.active_targets else "any of them"
-    print(f"readstreams ({pinned}, {args.targets:,} targets, {about}): {handled / seconds:,.0f} messages/s "
+    readers = f"{args.readers} readers in one group" if args.readers > 1 else "1 reader"
+    print(f"readstreams ({readers}, {where}, {args.targets:,} targets, {about}): handled {handled:,}; "
+          f"{handled / seconds:,.0f} messages/s "
           f"({handled * args.rows / seconds:,.0f} rows/s) reading; "
           f"{handled / wall:,.0f} messages/s counting the process start ({wall:.1f} s); "
-          f"{handled / cpu:,.0f} messages per CPU second (the rate on a core of its own; load average "
+          f"{handled / cpu:,.0f} messages per CPU second (all readers; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run)")
     print("goal: 2,000 messages/s")
 

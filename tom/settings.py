@@ -484,6 +484,9 @@ ALERT_STREAMS_CREATE_TARGETS = env_bool("ALERT_STREAMS_CREATE_TARGETS", False)
 # readstreams waits this long before reconnecting to a broker that does not answer, doubling up to the maximum.
 ALERT_STREAMS_RETRY_SECONDS = env_number("ALERT_STREAMS_RETRY_SECONDS", 1.0, float)
 ALERT_STREAMS_RETRY_MAX_SECONDS = env_number("ALERT_STREAMS_RETRY_MAX_SECONDS", 60.0, float)
+# A reader of a consumer group that stops answering this long (killed, machine lost) has its partitions handed
+# to the group's other readers. Kafka brokers refuse less than 6 s unless told otherwise.
+ALERT_STREAMS_SESSION_SECONDS = env_number("ALERT_STREAMS_SESSION_SECONDS", 6.0, float)
 
 # One line per event on stderr (core/logs.py): the message as text, or a JSON object per line with LOG_FORMAT=json.
 LOG_FORMAT = env_choice("LOG_FORMAT", "text", LOG_FORMATS)

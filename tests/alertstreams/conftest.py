@@ -72,7 +72,7 @@ class ReaderTom:
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
         self.env.update({"TOM_DATA_DIR": str(data_dir), "TOM_NAME": "Reader TOM", "LOG_LEVEL": "WARNING",
                          "DJANGO_SETTINGS_MODULE": "tom.settings", "HOP_AUTOMATIC_OFFLOAD": "false",
-                         "PYTHONUNBUFFERED": "1"})
+                         "PYTHONUNBUFFERED": "1", "ALERT_STREAMS_SESSION_SECONDS": "3"})  # see tests/settings.py
 
     def manage(self, *args, alert_streams=None) -> list[str]:
         env = dict(self.env)

@@ -52,7 +52,7 @@ def test_lag_is_the_high_watermark_minus_what_was_taken_per_partition(settings, 
     stream.open(from_beginning=True)
     try:
         deadline = time.monotonic() + 30
-        while not stream.assigned and time.monotonic() < deadline:
+        while not stream.subscribed and time.monotonic() < deadline:  # the group assigns within poll()
             stream.refresh_topics(1.0)
         taken = []
         while len(taken) < 2 and time.monotonic() < deadline:

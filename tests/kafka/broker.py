@@ -32,8 +32,11 @@ class Broker:
         return f"{prefix}.{uuid.uuid4().hex[:10]}"
 
 
-def start_broker() -> Broker:
-    process = subprocess.Popen([sys.executable, "-m", "tests.kafka.mockbroker"], cwd=ROOT,
+def start_broker(group_initial_rebalance_delay_ms: int = 0) -> Broker:
+    """``group_initial_rebalance_delay_ms``: how long a consumer group's first join waits for more members (a
+    real broker's default is 3000; the tests', 0: see mockbroker.py)."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.kafka.mockbroker", str(group_initial_rebalance_delay_ms)],
+                               cwd=ROOT,
                                stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline().strip()
     if not line.startswith("BOOTSTRAP "):

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         for name in ("max_messages", "max_seconds", "progress_seconds"):
             if options[name] is not None and options[name] <= 0:
                 raise CommandError(f"--{name.replace('_', '-')} must be positive.")
-        for name in ("ALERT_STREAMS_RETRY_SECONDS", "ALERT_STREAMS_RETRY_MAX_SECONDS"):
+        for name in ("ALERT_STREAMS_RETRY_SECONDS", "ALERT_STREAMS_RETRY_MAX_SECONDS", "ALERT_STREAMS_SESSION_SECONDS"):
             if getattr(settings, name) <= 0:
                 raise CommandError(f"{name} must be positive.")
         if not 0 <= options["metrics_port"] <= 65535:
