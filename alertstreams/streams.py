@@ -634,7 +634,7 @@ class KafkaAlertStream(AlertStream):
                     keep.add((topic, partition))
         kept = [raw for raw in raws if (raw.topic(), raw.partition()) not in self.moved - keep]
         if len(kept) < len(raws):
-            logger.info("%s: %d message(s) taken before a rebalance left to the partitions' current reader",
+            logger.info("%s: of the messages taken before a rebalance, %d left to their partitions' current reader",
                         self.name, len(raws) - len(kept))
         return kept
 
