@@ -163,7 +163,12 @@ def test_two_readers_in_one_group_one_killed_and_restarted_every_message_once(re
     # redelivered: only what the killed reader had handled but not yet committed (at most ~1 s of it)
     first_reader = {(p, o): reader for p, o, reader, again in recorded if not again}
     again = Counter(first_reader[(p, o)] for p, o, _reader, again in recorded if again)
-    assert set(again) <= {"A"}, (again, outputs)
+    # librdkafka's mock broker refuses a commit made while a rebalance is under way (ILLEGAL_GENERATION or
+    # REBALANCE_IN_PROGRESS; a real broker takes it until the members rejoin). When it refused B's, B says so,
+    # and what B had handled since its last commit comes again to A2: at-least-once, recorded as "again".
+    refused = any(text in outputs["B"] for text in ("generation id is not valid", "REBALANCE_IN_PROGRESS",
+                                                    "rebalance in progress"))
+    assert set(again) <= ({"A", "B"} if refused else {"A"}), (again, outputs)
 
 
 def close_together(*streams) -> None:
