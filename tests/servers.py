@@ -17,8 +17,12 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +51,34 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
             time.sleep(0.1)
     process.terminate()
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+
+
+@contextmanager
+def own_postgres_database(prefix: str):
+    """The URL of a database of its own on the test run's PostgreSQL server (``DATABASE_URL``), dropped afterwards:
+    for the processes a test starts (``make serve``, workers), which must not use pytest-django's test database."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = {"host": url.hostname, "port": url.port or 5432, "user": url.username, "password": url.password,
+             "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def end_process(process: subprocess.Popen | None) -> None:
+    """Stop a process a test started: SIGTERM, then SIGKILL if it has not gone within 15 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 class RunningServer:

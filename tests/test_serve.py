@@ -18,9 +18,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 import requests
 from confluent_kafka import Producer
@@ -28,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.alertstreams.conftest import hermes_message, hopskotch, photometry_row, publish
 from tests.continuous.peers import wait_for
-from tests.servers import ROOT, free_port, start_our_tom
+from tests.servers import ROOT, free_port, own_postgres_database, start_our_tom
 from core.production import DEMO_SECRET_KEY
 
 VENV = Path(sys.prefix)
@@ -111,15 +109,8 @@ def two_free_ports(distance: int) -> int:
 @pytest.fixture
 def serve_database():
     """A database of its own on the test run's PostgreSQL server, dropped afterwards."""
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = f"tom_serve_{uuid.uuid4().hex[:8]}"
-    admin = {"host": url.hostname, "port": url.port or 5432, "user": url.username, "password": url.password,
-             "dbname": "postgres", "autocommit": True}
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield url._replace(path=f"/{name}").geturl()
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_postgres_database("tom_serve") as url:
+        yield url
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from tests.servers import ROOT, free_port, wait_until_up
+from tests.servers import ROOT, end_process, free_port, wait_until_up
 
 PEER_PASSWORD = "continuous-peer-pw-3"
 ALICE_PASSWORD = "continuous-alice-pw-5"
@@ -89,23 +89,13 @@ class Tom:
             [sys.executable, str(ROOT / "manage.py"), "db_worker", "--interval", str(interval), "--no-startup-delay",
              "--no-reload", "-v0"], env=self.env, cwd=ROOT)
 
-    @staticmethod
-    def _end(process: subprocess.Popen | None) -> None:
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-
     def stop(self) -> None:
-        self._end(self.server)
+        end_process(self.server)
         self.server = None
 
     def stop_all(self) -> None:
         self.stop()
-        self._end(self.worker)
+        end_process(self.worker)
         self.worker = None
         self.alice.close()
 

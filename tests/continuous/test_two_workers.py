@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +25,7 @@ from django.db import connection
 from sharing.continuous import delivery
 from sharing.models import Delivery, PersistentShare
 from tests.continuous.peers import PEER_PASSWORD, Tom, light_curve, wait_for
-from tests.servers import ROOT
+from tests.servers import ROOT, end_process, own_postgres_database
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="two workers racing for rows is a PostgreSQL matter: the "
@@ -113,31 +112,14 @@ class _Forward(BaseHTTPRequestHandler):
 @pytest.fixture
 def sender_database():
     """A database of its own for the sending TOM, on the test run's PostgreSQL server, dropped afterwards."""
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = f"tom_workers_{uuid.uuid4().hex[:8]}"
-    admin = {"host": url.hostname, "port": url.port or 5432, "user": url.username, "password": url.password,
-             "dbname": "postgres", "autocommit": True}
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield url._replace(path=f"/{name}").geturl()
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_postgres_database("tom_workers") as url:
+        yield url
 
 
 def start_worker(tom: Tom, worker_id: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "db_worker", "--interval", "0.1",
                              "--no-startup-delay", "--no-reload", "--worker-id", worker_id, "-v0"],
                             env=tom.env, cwd=ROOT)
-
-
-def end(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 def sent_more_than_once(posts: list[tuple[list[str], bool]]) -> list[str]:
@@ -213,7 +195,7 @@ def test_two_workers_send_each_datum_once_and_take_over_a_killed_workers_batch(t
         assert statuses == {"sent"}
     finally:
         for process in workers.values():
-            end(process)
+            end_process(process)
         sender.stop_all()
         receiver.stop_all()
         proxy.shutdown()
