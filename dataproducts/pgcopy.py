@@ -1,11 +1,12 @@
-"""PostgreSQL's fastest way in for many rows: ``COPY`` into a temporary table, then one ``INSERT … SELECT``.
+"""PostgreSQL's fastest way in for many rows: ``COPY``, straight into the table while every row is new.
 
 ``executemany`` of one ``INSERT`` per row (what SQLite is fastest at) makes PostgreSQL parse, plan and run each
-row as a statement even when psycopg pipelines them; ``COPY`` streams every row in one command. The rows land
-in a session-local staging table first, so that the one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` that moves
-them decides duplicates with the same unique constraint as the plain path, and its row count says how many were
-new: what ``services.save_datums_many`` needs to tell created from existing, inside the caller's transaction (a
-rollback takes the staged rows with it).
+row as a statement even when psycopg pipelines them; ``COPY`` streams every row in one command. ``COPY`` has no
+``ON CONFLICT``, so when a row's key is already there the rows go through a session-local staging table
+instead, and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` moves them: duplicates are decided by the same
+unique constraint as the plain path, and its row count says how many were new, what
+``services.save_datums_many`` needs to tell created from existing, inside the caller's transaction (a rollback
+takes the staged rows with it).
 """
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ def staging_table(table: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _statements(table: str, columns: tuple[str, ...], conflict: tuple[str, ...]) -> tuple[str, str, str, str]:
+def _statements(table: str, columns: tuple[str, ...], conflict: tuple[str, ...]) -> tuple[str, str, str, str, str]:
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     staging = quote(staging_table(table))
+    direct = f"COPY {quote(table)} ({names}) FROM STDIN"
     # Same column types as the real table (CREATE ... AS ... WITH NO DATA), none of its constraints or defaults;
     # ON COMMIT DELETE ROWS keeps it empty between transactions even if a caller skipped the TRUNCATE below.
     create = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
@@ -33,7 +35,13 @@ def _statements(table: str, columns: tuple[str, ...], conflict: tuple[str, ...])
     copy = f"COPY {staging} ({names}) FROM STDIN"
     insert = (f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} "
               f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING")
-    return create, copy, insert, f"TRUNCATE {staging}"
+    return direct, create, copy, insert, f"TRUNCATE {staging}"
+
+
+def _copy(cursor, sql: str, rows: Sequence[tuple]) -> None:
+    with cursor.cursor.copy(sql) as copy:  # psycopg's own cursor: Django's wrapper has no copy()
+        for row in rows:
+            copy.write_row(row)
 
 
 def copy_insert(table: str, columns: Sequence[str], conflict: Sequence[str], rows: Sequence[tuple]) -> int:
@@ -49,21 +57,16 @@ def copy_insert(table: str, columns: Sequence[str], conflict: Sequence[str], row
     Call it inside a transaction (``save_datums_many``'s ``atomic``): the staging table is emptied again before
     it returns, so several calls in one transaction do not see each other's rows.
     """
-    create, copy_sql, insert, truncate = _statements(table, tuple(columns), tuple(conflict))
+    direct, create, copy_sql, insert, truncate = _statements(table, tuple(columns), tuple(conflict))
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({copy_sql.split('(', 1)[1]}") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy(cursor, direct, rows)
         return len(rows)
     except psycopg.errors.UniqueViolation:
         pass
     with connection.cursor() as cursor:
         cursor.execute(create)
-        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-        with raw.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(cursor, copy_sql, rows)
         cursor.execute(insert)
         inserted = max(cursor.rowcount, 0)
         cursor.execute(truncate)
