@@ -183,18 +183,25 @@ def close_together(*streams) -> None:
     assert not any(thread.is_alive() for thread in threads), "closing the readers hung"
 
 
+def fill_topic(settings, kafka_broker, prefix: str, messages: int, partitions: int) -> str:
+    """A new topic holding ``messages`` JSON messages (``{"n": n}``) round robin over its first ``partitions``
+    partitions, and one stream (``settings.ALERT_STREAMS``) reading it with the recording handler."""
+    topic = kafka_broker.new_topic(prefix)
+    producer = Producer({"bootstrap.servers": kafka_broker.bootstrap})
+    for n in range(messages):
+        producer.produce(topic, json.dumps({"n": n}).encode(), partition=n % partitions, headers=[("_format", b"json")])
+    assert producer.flush(10) == 0
+    settings.ALERT_STREAMS = hopskotch(kafka_broker, {topic: HANDLER})
+    return topic
+
+
 def test_a_revoke_commits_what_was_handled_before_the_partitions_go(settings, kafka_broker, monkeypatch):
     """With librdkafka's automatic commits off (a GCN stream's CONFIG can say so; with them on, librdkafka also
     commits a revoked partition's stored offsets), only readstreams' own commit on revoke (``_on_revoke``) can
     have committed the offsets the joining reader starts from: it must get none of the messages the first
     reader handled. The commit on close is readstreams' own too."""
     monkeypatch.setitem(CONSUMER_TUNING, "enable.auto.commit", False)
-    topic = kafka_broker.new_topic("revoke")
-    producer = Producer({"bootstrap.servers": kafka_broker.bootstrap})
-    for n in range(40):
-        producer.produce(topic, json.dumps({"n": n}).encode(), partition=n % 4, headers=[("_format", b"json")])
-    assert producer.flush(10) == 0
-    settings.ALERT_STREAMS = hopskotch(kafka_broker, {topic: HANDLER})
+    topic = fill_topic(settings, kafka_broker, "revoke", messages=40, partitions=4)
     first, second = load_streams()[0], load_streams()[0]
     first.open()
     second.open()
@@ -237,12 +244,7 @@ def test_messages_taken_before_a_rebalance_moved_their_partition_are_dropped_or_
                                                                                             kafka_broker):
     """A rebalance runs inside ``consume``: what it had already taken from a partition revoked meanwhile is the
     next reader's; from a partition that came back in the same call, it is read again (rewound), not skipped."""
-    topic = kafka_broker.new_topic("moved")
-    producer = Producer({"bootstrap.servers": kafka_broker.bootstrap})
-    for n in range(8):
-        producer.produce(topic, json.dumps({"n": n}).encode(), partition=n % 2, headers=[("_format", b"json")])
-    assert producer.flush(10) == 0
-    settings.ALERT_STREAMS = hopskotch(kafka_broker, {topic: HANDLER})
+    topic = fill_topic(settings, kafka_broker, "moved", messages=8, partitions=2)
     stream = load_streams()[0]
     stream.open()
     try:
