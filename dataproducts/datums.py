@@ -246,6 +246,12 @@ class DatumColumns:
     def __len__(self) -> int:
         return len(self.times)
 
+    def part(self, start: int, stop: int) -> "DatumColumns":
+        """Datums ``start`` to ``stop`` (the insert takes them a chunk at a time); the whole is itself."""
+        if start == 0 and stop >= len(self):
+            return self
+        return DatumColumns(**{f.name: getattr(self, f.name)[start:stop] for f in dataclasses.fields(self)})
+
     @classmethod
     def concatenate(cls, parts: list["DatumColumns"]) -> "DatumColumns":
         """One set of columns from several (several targets' datums stored in one statement)."""

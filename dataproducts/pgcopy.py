@@ -11,9 +11,11 @@ takes the staged rows with it).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Sequence
+from itertools import chain
+from typing import Iterable, Sequence
 
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 from django.db import connection, transaction
 
 
@@ -38,35 +40,47 @@ def _statements(table: str, columns: tuple[str, ...], conflict: tuple[str, ...])
     return direct, create, copy, insert, f"TRUNCATE {staging}"
 
 
-def _copy(cursor, sql: str, rows: Sequence[tuple]) -> None:
-    with cursor.cursor.copy(sql) as copy:  # psycopg's own cursor: Django's wrapper has no copy()
-        for row in rows:
-            copy.write_row(row)
+def _copy(cursor, sql: str, chunks: Iterable[Sequence[tuple]], sent: list[Sequence[tuple]]) -> None:
+    """COPY every row of ``chunks``, keeping each chunk in ``sent`` as it goes (the staging way needs them again).
+
+    The rows are sent from psycopg's writer thread (``QueuedLibpqWriter``): while PostgreSQL writes one chunk
+    into the table and its indexes, this thread makes the next (the caller's chunks are lazy), instead of the
+    two taking turns.
+    """
+    psycopg_cursor = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+    with psycopg_cursor.copy(sql, writer=QueuedLibpqWriter(psycopg_cursor)) as copy:
+        for chunk in chunks:
+            sent.append(chunk)
+            for row in chunk:
+                copy.write_row(row)
 
 
-def copy_insert(table: str, columns: Sequence[str], conflict: Sequence[str], rows: Sequence[tuple]) -> int:
-    """Insert ``rows`` (tuples in ``columns``' order, no two with the same ``conflict`` key) into ``table``,
-    skipping those whose key is already there; returns how many were inserted.
+def copy_insert(table: str, columns: Sequence[str], conflict: Sequence[str],
+                chunks: Iterable[Sequence[tuple]]) -> int:
+    """Insert the rows of ``chunks`` (tuples in ``columns``' order, no two with the same ``conflict`` key) into
+    ``table``, skipping those whose key is already there; returns how many were inserted. Every chunk is taken,
+    whatever happens to the first ``COPY``.
 
     First straight into the table, under a savepoint: when every row is new (a first upload, new points of a
     stream) that is all, and it costs about half of the staging table's way (the rows are written once, and
     without ``ON CONFLICT``'s speculative insertion). When a key is already there the unique constraint stops
-    the ``COPY`` (at that row: a file sent twice stops at its first row), the savepoint undoes it, and the rows
-    go through the staging table.
+    the ``COPY``, the savepoint undoes it, and the rows go through the staging table.
 
     Call it inside a transaction (``save_datums_many``'s ``atomic``): the staging table is emptied again before
     it returns, so several calls in one transaction do not see each other's rows.
     """
     direct, create, copy_sql, insert, truncate = _statements(table, tuple(columns), tuple(conflict))
+    sent: list[Sequence[tuple]] = []
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            _copy(cursor, direct, rows)
-        return len(rows)
+            _copy(cursor, direct, chunks, sent)
+        return sum(map(len, sent))
     except psycopg.errors.UniqueViolation:
         pass
+    rows = [row for chunk in chain(sent, chunks) for row in chunk]  # the chunks not yet made, too
     with connection.cursor() as cursor:
         cursor.execute(create)
-        _copy(cursor, copy_sql, rows)
+        _copy(cursor, copy_sql, [rows], [])
         cursor.execute(insert)
         inserted = max(cursor.rowcount, 0)
         cursor.execute(truncate)

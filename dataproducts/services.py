@@ -13,8 +13,8 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby, repeat
-from typing import Sequence
+from itertools import chain, groupby, repeat
+from typing import Iterator, Sequence
 
 import numpy as np
 from django.conf import settings
@@ -164,55 +164,47 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
     if origin in (Origin.UPLOAD, Origin.MANUAL):
         # Data made here are "from" this TOM: stamped so, a copy shared out and echoed back (a peer keeps
         # source_name as sent) is recognised as the same datum instead of stored twice.
-        columns.source_name = [name or settings.TOM_NAME[:100] for name in columns.source_name]
+        columns.source_name = _or_default(columns.source_name, settings.TOM_NAME[:100])
     elif default_source:
         # Rows that came in without a source (a data product's, through the API) are stamped like the API's
         # single datums (the sending TOM, else the account): a file and the same points shared one by one match.
-        columns.source_name = [name or default_source[:100] for name in columns.source_name]
-    owners = [target.pk for target, size in zip(targets, sizes) for _ in range(size)]
-    iso = iso_times(columns.times)
-    fps = fingerprints(columns, iso)
+        columns.source_name = _or_default(columns.source_name, default_source[:100])
+    owners = list(chain.from_iterable(repeat(target.pk, size) for target, size in zip(targets, sizes)))
+    keys: list[tuple[int, int]] = []  # (target id, fingerprint) of every datum given, filled as rows are made
+    distinct: set[tuple[int, int]] = set()
     with transaction.atomic(savepoint=savepoint):
         ingest = _new_ingest(origin, user if user and user.is_authenticated else None, received_from[:200],
                              claimed_tom_id, stream_message[:200], data_product)
-        values = [json.dumps(v, cls=DjangoJSONEncoder) if v else "{}" for v in columns.value]
-        rows = list(zip(
-            owners, repeat(data_product.pk if data_product else None), columns.data_type,
-            _database_times(columns.times, iso), values, columns.source_name, columns.source_location,
-            columns.bandpass, columns.brightness, columns.brightness_error, columns.limit, columns.unit,
-            columns.telescope, columns.instrument, columns.exposure_time, repeat(ingest.pk), fps,
-        ))
-        keys = list(zip(owners, fps))
-        distinct = set(keys)
-        if len(distinct) < len(keys):  # repeated within this call: send each once
-            first = {}
-            for index, key in enumerate(keys):
-                first.setdefault(key, index)
-            rows = [rows[i] for i in sorted(first.values())]
         _hold(targets, sizes, data_product)
+        chunks = _row_chunks(columns, owners, data_product.pk if data_product else None, ingest.pk, keys, distinct)
         if connection.vendor == "postgresql":  # COPY: what PostgreSQL is fastest at (pgcopy's docstring)
-            inserted = copy_insert(ReducedDatum._meta.db_table, INSERT_COLUMNS, ("target_id", "fingerprint"), rows)
+            inserted = copy_insert(ReducedDatum._meta.db_table, INSERT_COLUMNS, ("target_id", "fingerprint"), chunks)
         else:
             inserted = 0
             sql = _insert_sql(connection.vendor)
             with connection.cursor() as cursor:
-                for start in range(0, len(rows), CHUNK):
-                    cursor.executemany(sql, rows[start:start + CHUNK])
+                for rows in chunks:
+                    cursor.executemany(sql, rows)
                     inserted += max(cursor.rowcount, 0)
-        if inserted == len(rows):
+        if inserted == len(distinct):
             new = distinct  # every distinct datum was new: no need to ask which
         else:
             new = set(ReducedDatum.objects.filter(ingest=ingest).values_list("target_id", "fingerprint"))
+        all_created = new is distinct and len(distinct) == len(keys)
         seen = set()
         offset = 0
         for result, target, size in zip(results, targets, sizes):
-            created = 0
             result._keys = (keys, offset, offset + size)
-            for key in keys[offset:offset + size]:
-                is_new = key in new and key not in seen
-                result.statuses.append("created" if is_new else "existing")
-                created += is_new
-                seen.add(key)
+            if all_created:  # the usual case (new data, none repeated): no need to look at each key
+                result.statuses = ["created"] * size
+                created = size
+            else:
+                created = 0
+                for key in keys[offset:offset + size]:
+                    is_new = key in new and key not in seen
+                    result.statuses.append("created" if is_new else "existing")
+                    created += is_new
+                    seen.add(key)
             offset += size
             if created:
                 result.ingest = ingest
@@ -220,6 +212,45 @@ def save_datums_many(batches: Sequence[tuple[Target, Sequence[dict] | DatumColum
         if not new:
             ingest.delete()
     return results
+
+
+def _or_default(names: list[str], default: str) -> list[str]:
+    return [name or default for name in names]
+
+
+def _row_chunks(columns: DatumColumns, owners: list[int], product: int | None, ingest: int,
+                keys: list[tuple[int, int]], distinct: set[tuple[int, int]]) -> Iterator[list[tuple]]:
+    """The insert's rows, ``CHUNK`` at a time, made as the database takes them; ``keys`` and ``distinct`` grow as
+    they go (every datum's key; the keys sent).
+
+    Made lazily so that PostgreSQL writes one chunk (its table and five indexes: the larger part of an upload's
+    time) while the next chunk's fingerprints and rows are computed here: ``pgcopy`` sends from another thread.
+    A datum repeated within the call (or within the chunks before) is sent once.
+    """
+    for start in range(0, len(owners), CHUNK):
+        stop = start + CHUNK
+        part, part_owners = columns.part(start, stop), owners[start:stop]
+        part_iso = iso_times(part.times)
+        fps = fingerprints(part, part_iso)
+        chunk_keys = list(zip(part_owners, fps))
+        keys += chunk_keys
+        values = [json.dumps(v, cls=DjangoJSONEncoder) if v else "{}" for v in part.value]
+        rows = zip(
+            part_owners, repeat(product), part.data_type, _database_times(part.times, part_iso), values,
+            part.source_name, part.source_location, part.bandpass, part.brightness, part.brightness_error,
+            part.limit, part.unit, part.telescope, part.instrument, part.exposure_time, repeat(ingest), fps,
+        )
+        fresh = set(chunk_keys)
+        if len(fresh) == len(chunk_keys) and distinct.isdisjoint(fresh):
+            distinct |= fresh
+            yield list(rows)
+            continue
+        unsent = []
+        for row, key in zip(rows, chunk_keys):
+            if key not in distinct:
+                distinct.add(key)
+                unsent.append(row)
+        yield unsent
 
 
 def _hold(targets: Sequence[Target], sizes: Sequence[int], data_product: DataProduct | None) -> None:

@@ -12,6 +12,10 @@ guesses, at whitespace and at each of ``, \\t | &`` found in the first 64 KiB (t
 there), and the largest answer counts. Each split also counts the records and the most values one
 holds. Text is read with the double quote as its only quote character (``tables.read_table`` tells
 astropy the same), and a value longer than the ``csv`` module's 131,072 characters is refused outright.
+
+Most tables need none of the ``csv`` module's rules: ASCII without quotes, each line cut at each delimiter.
+For those, numpy finds the same records and widths from the bytes (``_split_plain``) in a tenth of the time
+(the scan was an eighth of a 100,000-row upload); anything else goes through the ``csv`` module.
 """
 from __future__ import annotations
 
@@ -30,6 +34,10 @@ CANDIDATES = (",", "\t", "|", "&")
 BATCH = 1000  # zip_longest over more records at once gets slower per record (measured)
 # Comment and header lines that are not rows: an ECSV header for a wide table runs to a few hundred.
 NON_ROW_LINES = 10_000
+# The numpy split's arrays grow with a line: longer lines go through the csv module (which refuses values over
+# 131,072 characters as it reads).
+PLAIN_LINE = 64 * 1024
+NEWLINE, CARRIAGE_RETURN, SPACE, QUOTE, HASH = 10, 13, 32, 34, 35
 
 
 def text_format(path: str) -> str:
@@ -54,7 +62,8 @@ def scan_text(path: str, limits: Limits) -> tuple[int, int, int]:
     rows = columns = 0
     width = longest_line  # fixed-width formats cut lines by position: their columns' widths add up to a line
     for delimiter in delimiters(path, head):
-        split_rows, split_columns, split_width = _split(path, delimiter, limits)
+        split_rows, split_columns, split_width = (_split_plain(path, delimiter, limits, longest_line)
+                                                  or _split(path, delimiter, limits))
         rows, columns, width = max(rows, split_rows), max(columns, split_columns), max(width, split_width)
     data_rows = max(rows - 1, 0)  # the header line is a record too
     if columns > MAX_COLUMNS:
@@ -132,3 +141,80 @@ def _split(path: str, delimiter: str, limits: Limits) -> tuple[int, int, int]:
                                       "characters.") from None
             raise ProcessingError(f"line {reader.line_num}: {exc}.") from None
     return records, len(widths), sum(widths)
+
+
+def _split_plain(path: str, delimiter: str, limits: Limits, longest_line: int) -> tuple[int, int, int] | None:
+    """``_split``'s answer from the bytes with numpy, or None for text the ``csv`` module would not split plainly at
+    each delimiter and line end (see ``_plain_chunk``), for a space delimiter (runs of blanks are one), and for
+    lines over ``PLAIN_LINE`` bytes."""
+    if delimiter == " " or longest_line > PLAIN_LINE:
+        return None
+    widths = np.zeros(0, np.int64)
+    records = 0
+    carry = b""  # the last line read so far, when a chunk ended inside it
+    with decompressed(path, limits) as stream:
+        while True:
+            chunk = stream.read(CHUNK)
+            data = carry + chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+                if len(carry) > PLAIN_LINE:  # lines cut by lone carriage returns: the csv module's way
+                    return None
+            elif data and not data.endswith(b"\n"):
+                data += b"\n"  # the last line, without its line break
+            if data:
+                shape = _plain_chunk(np.frombuffer(data, np.uint8), ord(delimiter))
+                if shape is None:
+                    return None
+                rows, chunk_widths = shape
+                records += rows
+                if len(chunk_widths) > len(widths):
+                    widths = np.pad(widths, (0, len(chunk_widths) - len(widths)))
+                widths[:len(chunk_widths)] = np.maximum(widths[:len(chunk_widths)], chunk_widths)
+                if len(widths) > MAX_COLUMNS or records > limits.table_rows + NON_ROW_LINES:
+                    break  # the caller refuses it; no need to read on
+            if not chunk:
+                break
+    return records, len(widths), int(widths.sum())
+
+
+def _plain_chunk(text: np.ndarray, delimiter: int) -> tuple[int, np.ndarray] | None:
+    """Rows (records that are not blank or comments) and each column's widest value in ``text``, whole lines ending
+    in a line feed; None unless every value is what the ``csv`` module would make of it by cutting at delimiters
+    and line ends: no byte outside ASCII, no double quote, no control character but the line break (carriage
+    returns only before a line feed) and the delimiter, and no value starting with a blank (skipped)."""
+    if ((text >= 128) | (text == QUOTE)).any():
+        return None
+    controls = text < SPACE
+    controls[(text == NEWLINE) | (text == delimiter)] = False
+    returns = np.flatnonzero(text == CARRIAGE_RETURN)
+    if returns.size:
+        if (text[returns + 1] != NEWLINE).any():
+            return None
+        controls[returns] = False
+    if controls.any():
+        return None
+    newline = text == NEWLINE
+    ends = np.flatnonzero(newline | (text == delimiter))  # where each value ends
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    if (text[starts] == SPACE).any():
+        return None
+    lengths = ends - starts
+    last = newline[ends]  # the value ends its line
+    if returns.size:
+        lengths -= last & (text[ends - 1] == CARRIAGE_RETURN)
+    line_ends = np.flatnonzero(last)  # each line's last value
+    firsts = np.empty_like(line_ends)
+    firsts[0] = 0
+    firsts[1:] = line_ends[:-1] + 1
+    counts = line_ends - firsts + 1
+    blank = (counts == 1) & (lengths[line_ends] == 0)
+    rows = ~blank & (text[starts[firsts]] != HASH)
+    line = np.repeat(np.arange(len(line_ends)), counts)
+    keep = rows[line]
+    widths = np.zeros(int(counts[rows].max(initial=0)), np.int64)
+    np.maximum.at(widths, (np.arange(len(ends)) - firsts[line])[keep], lengths[keep])
+    return int(rows.sum()), widths

@@ -152,3 +152,35 @@ def test_many_targets_in_one_call_each_get_their_statuses_and_their_announcement
         save_datums_many([(target, [parse_datum(phot(magnitude=2.0, filter="V"))]),
                           (other, [parse_datum(phot(magnitude=3.0, filter="V")), bad])], origin="manual")
     assert not ReducedDatum.objects.filter(bandpass="V").exists()
+
+
+def test_rows_made_chunk_by_chunk_keep_every_status_whatever_chunk_a_repeat_or_an_old_datum_is_in(
+        target, users, monkeypatch, django_capture_on_commit_callbacks):
+    """The insert makes its rows a chunk at a time as the database takes them (PostgreSQL writes one chunk while
+    the next is made). With chunks of 3: a datum repeated two chunks later is sent once, one already stored in the
+    fourth chunk stops the direct COPY after chunks were sent (PostgreSQL then stages all of them), and the
+    statuses, counts and announcement are the one-chunk ones."""
+    from dataproducts import services
+    from targets.services import create_target
+    from tests.conftest import sidereal
+
+    monkeypatch.setattr(services, "CHUNK", 3)
+    datums = [parse_datum(phot(magnitude=15.0 + i / 10, filter="g")) for i in range(14)]
+    other = create_target(users["superuser"], sidereal("Other 1"))
+    first, second = services.save_datums_many([(target, datums[:8] + [datums[1]]), (other, datums[:4])],
+                                              origin="api")
+    assert first.statuses == ["created"] * 8 + ["existing"] and second.statuses == ["created"] * 4
+    assert len(set(first.fingerprints)) == 8 and first.fingerprints[8] == first.fingerprints[1]
+    assert ReducedDatum.objects.filter(target=target).count() == 8
+    assert ReducedDatum.objects.filter(target=other).count() == 4
+    heard = []
+    datums_created.connect(listener := lambda sender, target, ingest, count, **kw: heard.append(count))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            again = save_datums(target, datums[8:11] + [datums[11], datums[2]] + datums[12:] + [datums[11]],
+                                origin="api")
+    finally:
+        datums_created.disconnect(listener)
+    assert again.statuses == ["created"] * 4 + ["existing"] + ["created"] * 2 + ["existing"]
+    assert ReducedDatum.objects.filter(target=target).count() == 14 and heard == [6]
+    assert sorted(again.created_datums().values_list("brightness", flat=True)) == [15.8 + i / 10 for i in range(6)]
