@@ -23,6 +23,7 @@ BAD_SETTINGS = [
     ("CONTINUOUS_SHARING_CLAIM_SECONDS", "60", "CONTINUOUS_SHARING_CLAIM_SECONDS must be longer than 2 × SHARING"),
     ("ALERT_STREAMS_RETRY_MAX_SECONDS", "soon", "ALERT_STREAMS_RETRY_MAX_SECONDS must be a number"),
     ("LOG_LEVEL", "chatty", "LOG_LEVEL must be one of DEBUG, INFO"),
+    ("SESSION_COOKIE_SECURE", "ture", "SESSION_COOKIE_SECURE must be true or false"),
     ("STORAGE_BACKEND", "s3", "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME"),  # and no bucket named
     ("DATABASE_URL", "nonsense://tom:db-secret-pw@127.0.0.1/tom", "DATABASE_URL is not a database URL"),
     ("DATABASE_URL", "postgres://tom:db-secret-pw@127.0.0.1:port-typo/tom", "DATABASE_URL is not a database URL"),

@@ -24,11 +24,19 @@ from core.production import DEMO_SECRET_KEY, refuse_weak_secret_key, serves_the_
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A yes/no variable; empty means the default. Any other word stops the start (ImproperlyConfigured, below):
+    read as "no", a mistyped ``SESSION_COOKIE_SECURE=ture`` would quietly turn a protection off."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise ImproperlyConfigured(f"{name} must be true or false ({', '.join(TRUE_WORDS + FALSE_WORDS)}), "
+                                   f"not {os.environ[name].strip()!r}.")
+    return value in TRUE_WORDS
 
 
 def env_list(name: str, default: str) -> list[str]:
