@@ -65,7 +65,13 @@ def delete_in_batches(rows: QuerySet, batch_size: int) -> int:
             return deleted
 
 
-# Finished task results (django-tasks' database backend): each delivery task leaves one. Tasks waiting or
-# running are never touched.
-register(Pruner("task results", "PRUNE_TASK_RESULTS_DAYS",
-                lambda before: DBTaskResult.objects.finished().filter(finished_at__lt=before), "finished before"))
+def old_task_results(before):
+    """Finished task results (django-tasks' database backend: each delivery task leaves one), and results still
+    "running" that started before the cut-off: their worker was killed mid-task, and django-tasks never runs or
+    closes them again (the delivery's claim hands its batch to a new task: sharing/continuous/delivery.py).
+    Tasks waiting, and running ones younger than the cut-off, are never touched."""
+    return (DBTaskResult.objects.finished().filter(finished_at__lt=before)
+            | DBTaskResult.objects.running().filter(started_at__lt=before))
+
+
+register(Pruner("task results", "PRUNE_TASK_RESULTS_DAYS", old_task_results, "finished or started before"))

@@ -27,10 +27,10 @@ def prune(*args) -> str:
     return out.getvalue()
 
 
-def task(status: str, finished=None) -> DBTaskResult:
+def task(status: str, finished=None, started=None) -> DBTaskResult:
     return DBTaskResult.objects.create(status=status, args_kwargs={"args": [1], "kwargs": {}}, backend_name="default",
                                        task_path="sharing.continuous.delivery.deliver_persistent_share", queue_name="default",
-                                       run_after=OLD, finished_at=finished)
+                                       run_after=OLD, finished_at=finished, started_at=started)
 
 
 @pytest.fixture
@@ -62,9 +62,10 @@ def records(users, settings):
         Delivery.objects.create(share=share, status=Status.FAILED, finished=OLD, record=made["old_record_of_failed"]),
     ]
     Delivery.objects.update(created=OLD)
-    made["old_tasks"] = [task(TaskResultStatus.SUCCESSFUL, OLD), task(TaskResultStatus.FAILED, OLD)]
+    made["old_tasks"] = [task(TaskResultStatus.SUCCESSFUL, OLD), task(TaskResultStatus.FAILED, OLD),
+                         task(TaskResultStatus.RUNNING, started=OLD)]  # its worker was killed: never closed
     made["kept_tasks"] = [task(TaskResultStatus.SUCCESSFUL, timezone.now()), task(TaskResultStatus.READY),
-                          task(TaskResultStatus.RUNNING)]
+                          task(TaskResultStatus.RUNNING, started=timezone.now())]
     for days in (90, 10):
         m = IngestedMessage.objects.create(message_id=uuid.uuid4(), topic="hermes.test")
         IngestedMessage.objects.filter(pk=m.pk).update(created=timezone.now() - timedelta(days=days))
@@ -84,7 +85,7 @@ def test_a_dry_run_counts_and_deletes_nothing(records):
     before = counts()
     output = prune("--dry-run")
     assert counts() == before
-    assert "task results: 2 would be deleted (finished before" in output
+    assert "task results: 3 would be deleted (finished or started before" in output
     assert "sent deliveries: 5 would be deleted" in output and "share records: 2 would be deleted" in output
     assert "ingested message ids: 1 would be deleted" in output and "dead letters: 1 would be deleted" in output
     assert "Dry run: nothing was deleted" in output
@@ -92,7 +93,7 @@ def test_a_dry_run_counts_and_deletes_nothing(records):
 
 def test_old_finished_records_go_in_batches_and_nothing_waiting_or_relied_on(records):
     output = prune("--batch-size", "2")
-    assert "sent deliveries: 5 deleted" in output and "task results: 2 deleted" in output
+    assert "sent deliveries: 5 deleted" in output and "task results: 3 deleted" in output
     assert set(Delivery.objects.all()) == {records["new_sent"], *records["kept_deliveries"]}
     assert set(DBTaskResult.objects.all()) == set(records["kept_tasks"])
     # the newest record of each target and destination stays, and so does one a failed delivery points to
