@@ -85,17 +85,31 @@ def hermes_batch_handler(items) -> list[HermesOutcome]:
     """``[(alert, metadata), ...]`` in one go: readstreams calls this for a batch instead of the handler.
 
     The same result as calling ``hermes_alert_handler`` on each, for a fraction of the cost: one
-    name query and one id check for the batch, and each target's rows saved together.
+    name query and one id check for the batch, and each target's rows saved together. An item may also be
+    what ``prepare_hermes_batch`` made of it.
     """
-    batch = []
-    for alert, metadata in items:
-        content = _content(alert)
-        topic = getattr(metadata, "topic", None) or str(content.get("topic") or "")
-        batch.append((content, topic, message_id_of(metadata, content)))
-    return ingest_hermes_messages(batch)
+    return ingest_hermes_messages([item if isinstance(item, PreparedMessage) else _prepare_item(*item)
+                                   for item in items])
+
+
+def prepare_hermes_batch(items) -> list[PreparedMessage]:
+    """The part of ``hermes_batch_handler`` that needs no database: each message read and its rows parsed.
+
+    readstreams runs this on its reading thread while the previous batch is being stored (its
+    ``handle_batch`` then gets these in place of the pairs), so the parsing overlaps the database's work.
+    Raises ``BadMessage`` as the handler would.
+    """
+    return [_prepare_item(alert, metadata) for alert, metadata in items]
+
+
+def _prepare_item(alert, metadata) -> PreparedMessage:
+    content = _content(alert)
+    topic = getattr(metadata, "topic", None) or str(content.get("topic") or "")
+    return prepare_message(content, topic, message_id_of(metadata, content))
 
 
 hermes_alert_handler.handle_batch = hermes_batch_handler
+hermes_alert_handler.prepare_batch = prepare_hermes_batch
 
 
 def message_id_of(metadata, content: dict) -> uuid.UUID | None:
@@ -304,30 +318,53 @@ def ingest_hermes_message(message: dict, *, topic: str, message_id: uuid.UUID | 
 
 
 @dataclass
-class _Fresh:
-    """A message of the batch not ingested before, with its ``targets`` table by name."""
+class PreparedMessage:
+    """A message read, its rows parsed (no database needed): what ``ingest_hermes_messages`` stores."""
 
-    index: int
     message: dict
     topic: str
     message_id: uuid.UUID | None
-    sections: dict[str, list]
-    table: dict[str, dict]
+    table: dict[str, dict]  # its ``targets`` entries by name
+    rows: list[tuple[str, str, dict]]  # (label, target name, datum) of every usable row
+    skipped: list[str]  # the rows that cannot be used, with their reasons
+    keys: dict[str, list[str]]  # target name -> the name keys it may match
+
+
+def prepare_message(message: dict, topic: str, message_id: uuid.UUID | None) -> PreparedMessage:
+    """Check a message's shape (``BadMessage``) and parse every photometry and spectroscopy row into a datum;
+    a row that cannot be used is kept aside with its reason."""
+    sections = _sections(message)
+    table = {str(t.get("name")).strip(): t for t in sections["targets"] if isinstance(t, dict) and t.get("name")}
+    prepared = PreparedMessage(message, topic, message_id, table, [], [], {})
+    source_name, location = f"Hermes:{topic}"[:100], source_location(message_id)
+    for section in ("photometry", "spectroscopy"):
+        for number, row in enumerate(sections[section], start=1):
+            label = f"{section} row {number}"
+            try:
+                name, datum = _row_datum(row, section, source_name, location)
+            except RowError as exc:
+                prepared.skipped.append(f"{label}: {exc}")
+                continue
+            prepared.rows.append((label, name, datum))
+            if name not in prepared.keys:
+                prepared.keys[name] = _name_keys(name, table)
+    return prepared
 
 
 Row = tuple[int, str, str, dict]  # (message index, label, target name, datum)
 Wanted = dict[tuple[int, str], list[str]]  # (message index, target name) -> the name keys it may match
 
 
-def ingest_hermes_messages(batch: list[tuple[dict, str, uuid.UUID | None]]) -> list[HermesOutcome]:
+def ingest_hermes_messages(batch: list[tuple[dict, str, uuid.UUID | None] | PreparedMessage]) -> list[HermesOutcome]:
     """``ingest_hermes_message`` for several messages at once, in one transaction.
 
-    The steps: claim the messages' ids (skipping those seen before), read their rows, find the rows'
-    targets in one query (creating the missing ones when ``ALERT_STREAMS_CREATE_TARGETS`` says so), store
-    the datums of every target in one call, then log what was skipped.
+    The steps: read the messages' rows (unless ``prepare_message`` did), claim their ids (skipping those
+    seen before), find the rows' targets in one query (creating the missing ones when
+    ``ALERT_STREAMS_CREATE_TARGETS`` says so), store the datums of every target in one call, then log what
+    was skipped.
     """
-    parsed = [(message, topic, message_id, _sections(message)) for message, topic, message_id in batch]
-    outcomes = [HermesOutcome(message_id=str(message_id or "")) for _, _, message_id, _ in parsed]
+    parsed = [m if isinstance(m, PreparedMessage) else prepare_message(*m) for m in batch]
+    outcomes = [HermesOutcome(message_id=str(m.message_id or "")) for m in parsed]
     # No savepoint of its own inside readstreams' batch transaction: a failure rolls the batch back anyway.
     with transaction.atomic(savepoint=False):
         fresh = _fresh_messages(parsed, outcomes)
@@ -342,40 +379,32 @@ def ingest_hermes_messages(batch: list[tuple[dict, str, uuid.UUID | None]]) -> l
     return outcomes
 
 
-def _fresh_messages(parsed: list[tuple], outcomes: list[HermesOutcome]) -> list[_Fresh]:
-    """The messages not ingested before, their ids now claimed; the others are marked duplicates."""
-    claimed = _claim([(message_id, topic) for _, topic, message_id, _ in parsed if message_id is not None])
+def _fresh_messages(parsed: list[PreparedMessage], outcomes: list[HermesOutcome]) -> list[tuple[int, PreparedMessage]]:
+    """The messages not ingested before (with their index), their ids now claimed; the others are marked
+    duplicates."""
+    claimed = _claim([(m.message_id, m.topic) for m in parsed if m.message_id is not None])
     fresh = []
-    for index, (message, topic, message_id, sections) in enumerate(parsed):
-        if message_id is not None:
-            if message_id not in claimed:
+    for index, m in enumerate(parsed):
+        if m.message_id is not None:
+            if m.message_id not in claimed:
                 outcomes[index].duplicate = True
-                logger.debug("Hermes:%s: message %s was already ingested; skipped.", topic, message_id)
+                logger.debug("Hermes:%s: message %s was already ingested; skipped.", m.topic, m.message_id)
                 continue
-            claimed.discard(message_id)  # the same message twice in one batch: the second is a duplicate
-        table = {str(t.get("name")).strip(): t for t in sections["targets"] if isinstance(t, dict) and t.get("name")}
-        fresh.append(_Fresh(index, message, topic, message_id, sections, table))
+            claimed.discard(m.message_id)  # the same message twice in one batch: the second is a duplicate
+        fresh.append((index, m))
     return fresh
 
 
-def _read_rows(fresh: list[_Fresh], outcomes: list[HermesOutcome]) -> tuple[list[Row], Wanted]:
-    """Every usable photometry and spectroscopy row as a datum, and the name keys each row's target may have;
-    a row that cannot be used is counted as skipped, with its reason."""
+def _read_rows(fresh: list[tuple[int, PreparedMessage]], outcomes: list[HermesOutcome]) -> tuple[list[Row], Wanted]:
+    """The fresh messages' usable rows, the name keys each row's target may have, and their skipped rows
+    counted."""
     rows: list[Row] = []
     wanted: Wanted = {}
-    for m in fresh:
-        source_name, location = f"Hermes:{m.topic}"[:100], source_location(m.message_id)
-        for section in ("photometry", "spectroscopy"):
-            for number, row in enumerate(m.sections[section], start=1):
-                label = f"{section} row {number}"
-                try:
-                    name, datum = _row_datum(row, section, source_name, location)
-                except RowError as exc:
-                    outcomes[m.index].skipped.append(f"{label}: {exc}")
-                    continue
-                rows.append((m.index, label, name, datum))
-                if (m.index, name) not in wanted:
-                    wanted[m.index, name] = _name_keys(name, m.table)
+    for index, m in fresh:
+        outcomes[index].skipped.extend(m.skipped)
+        rows.extend((index, label, name, datum) for label, name, datum in m.rows)
+        for name, keys in m.keys.items():
+            wanted[index, name] = keys
     return rows, wanted
 
 
@@ -390,15 +419,15 @@ def _match_targets(wanted: Wanted) -> dict[tuple[int, str], Target]:
     return targets
 
 
-def _create_missing_targets(fresh: list[_Fresh], wanted: Wanted, targets: dict[tuple[int, str], Target],
+def _create_missing_targets(fresh: list[tuple[int, PreparedMessage]], wanted: Wanted, targets: dict[tuple[int, str], Target],
                             outcomes: list[HermesOutcome]) -> None:
     """Create, from each message's ``targets`` table, the targets its rows name and we lack; a later message of
     the batch naming the same target finds it."""
-    for m in fresh:
-        unknown = {name for (i, name) in wanted if i == m.index and (i, name) not in targets}
+    for index, m in fresh:
+        unknown = {name for (i, name) in wanted if i == index and (i, name) not in targets}
         for name, target in _create_targets(unknown, m.table, m.topic, str(m.message.get("submitter") or ""),
-                                            outcomes[m.index]).items():
-            targets[m.index, name] = target
+                                            outcomes[index]).items():
+            targets[index, name] = target
             for (other, other_name), keys in wanted.items():
                 if (other, other_name) not in targets and simplify_name(name) in keys:
                     targets[other, other_name] = target
@@ -419,13 +448,13 @@ def _group_by_target(rows: list[Row], targets: dict[tuple[int, str], Target],
     return by_target
 
 
-def _save(by_target: dict[int, tuple[Target, list, list]], parsed: list[tuple],
+def _save(by_target: dict[int, tuple[Target, list, list]], parsed: list[PreparedMessage],
           outcomes: list[HermesOutcome]) -> None:
     """Store every target's datums with one Ingest for the batch (one statement for all its targets), each
     datum's source_location naming its own message, and count each message's created and existing datums."""
     indexes_all = list(dict.fromkeys(i for _, _, indexes in by_target.values() for i in indexes))
-    ids = [str(parsed[i][2] or "") for i in indexes_all]
-    topic = parsed[indexes_all[0]][1]
+    ids = [str(parsed[i].message_id or "") for i in indexes_all]
+    topic = parsed[indexes_all[0]].topic
     stream_message = f"{topic} {ids[0]}" + (f" +{len(ids) - 1} more" if len(ids) > 1 else "")
     results = save_datums_many([(target, datums) for target, datums, _ in by_target.values()],
                                origin=Origin.STREAM, stream_message=stream_message.strip(),
@@ -438,8 +467,9 @@ def _save(by_target: dict[int, tuple[Target, list, list]], parsed: list[tuple],
                 outcomes[index].existing += 1
 
 
-def _log_skipped(outcomes: list[HermesOutcome], parsed: list[tuple]) -> None:
-    for outcome, (_, topic, message_id, _) in zip(outcomes, parsed):
+def _log_skipped(outcomes: list[HermesOutcome], parsed: list[PreparedMessage]) -> None:
+    for outcome, m in zip(outcomes, parsed):
+        topic, message_id = m.topic, m.message_id
         for reason in outcome.skipped[:MAX_LOGGED_ROWS]:
             logger.warning("Hermes:%s message %s: %s", topic, message_id, reason)
         if len(outcome.skipped) > MAX_LOGGED_ROWS:

@@ -29,6 +29,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import confluent_kafka
@@ -37,6 +38,7 @@ from django.utils.translation import ngettext
 
 from dataproducts import provenance
 from dataproducts.models import Origin
+from sharing.continuous import queue as sharing_queue
 
 from . import metrics
 from .models import DeadLetter
@@ -62,6 +64,11 @@ def _reset_connection() -> None:
     """After a database error: drop a connection that went bad (not inside an outer transaction, e.g. a test's)."""
     if not connection.in_atomic_block:
         close_old_connections()
+
+
+def _close_connection() -> None:
+    """Close the calling thread's database connection (the database thread's, when it is done)."""
+    connection.close()
 
 
 class BadMessage(Exception):
@@ -101,7 +108,7 @@ class Runner:
     def __init__(self, streams: list[AlertStream], *, from_beginning: bool = False, topics=(),
                  max_messages: int | None = None, max_seconds: float | None = None, until_end: bool = False,
                  progress_seconds: float = 30.0, retry_seconds: float = 1.0, retry_max_seconds: float = 60.0,
-                 say: Callable[[str], None] = logger.info):
+                 say: Callable[[str], None] = logger.info, pipeline: bool | None = None):
         self.connections = [_Connection(s) for s in streams]
         self.retry_seconds = retry_seconds
         self.retry_max_seconds = retry_max_seconds
@@ -115,19 +122,36 @@ class Runner:
         self.progress = Progress()
         self.stopping = False
         self.lag = metrics.LagReporter()
+        # A thread of its own for the database work (see ``run``); None: everything on the calling thread.
+        self.pipeline = pipeline
+        self._worker: ThreadPoolExecutor | None = None
+        self._inflight: tuple[_Connection, int, Future] | None = None  # the batch being stored, its size
 
     def request_stop(self, *_args) -> None:
         """For SIGTERM/SIGINT: the message being handled is finished and committed, then ``run`` returns."""
         self.stopping = True
 
+    def _taken(self) -> int:
+        """Messages handled, and those of the batch being stored."""
+        return self.progress.messages + (self._inflight[1] if self._inflight else 0)
+
     def _limit_reached(self) -> bool:
-        if self.max_messages is not None and self.progress.messages >= self.max_messages:
+        if self.max_messages is not None and self._taken() >= self.max_messages:
             return True
         return self.max_seconds is not None and time.monotonic() - self.progress.started >= self.max_seconds
 
     def run(self) -> Progress:
         last_line = time.monotonic()
         poll_timeout = min(0.5, 1.0 / max(len(self.connections), 1))
+        # Batches are stored by a thread of their own (one at a time, with its own database connection) while
+        # this one reads and parses the next: the database's work and ours overlap (a psycopg or sqlite3 wait
+        # lets the other thread run). Not inside a caller's transaction (a test's): only this thread's
+        # connection sees it.
+        pipeline = not connection.in_atomic_block if self.pipeline is None else self.pipeline
+        if pipeline:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="readstreams-database")
+            for conn in self.connections:
+                conn.stream.before_revoke = self._finish
         try:
             while not self.stopping and not self._limit_reached():
                 busy = False
@@ -143,10 +167,20 @@ class Runner:
                 if time.monotonic() - last_line >= self.progress_seconds:
                     self.say(self.progress.line())
                     last_line = time.monotonic()
+                if self._inflight is not None and self._inflight[2].done():
+                    self._finish()  # its offsets now, not with the next batch (which may be long in coming)
                 self.lag.update(c.stream for c in self.connections if c.stream.consumer is not None)
         finally:
-            for conn in self.connections:
-                conn.stream.close()
+            try:
+                self._finish()  # the batch being stored: its offsets go with the commit on close
+            finally:
+                for conn in self.connections:
+                    conn.stream.close()
+                    conn.stream.before_revoke = None
+                if self._worker is not None:
+                    self._worker.submit(_close_connection).result()
+                    self._worker.shutdown()
+                    self._worker = None
         return self.progress
 
     def _step(self, conn: _Connection, timeout: float) -> bool:
@@ -174,7 +208,7 @@ class Runner:
                 stream.refresh_topics(METADATA_SECONDS)
             except confluent_kafka.KafkaException as exc:  # a dead broker shows through ``broken``
                 logger.debug("%s: no topic list this time (%s); asking again later.", stream, _reason(exc))
-        limit = BATCH_SIZE if self.max_messages is None else min(BATCH_SIZE, self.max_messages - self.progress.messages)
+        limit = BATCH_SIZE if self.max_messages is None else min(BATCH_SIZE, self.max_messages - self._taken())
         try:
             batch = stream.poll(limit, timeout)
         except confluent_kafka.KafkaException as exc:
@@ -182,6 +216,8 @@ class Runner:
             return False
         if batch:
             self._handle_batch(conn, batch)
+        else:
+            self._finish()
         return bool(batch)
 
     def _connect(self, conn: _Connection) -> None:
@@ -211,6 +247,7 @@ class Runner:
         self.progress.errors += 1
         self.say(f"{conn.stream}: broker unreachable ({reason}); retrying in {delay:g} s "
                  f"(attempt {conn.failures + 1}).")
+        self._finish()
         conn.stream.close()  # up to ALERT_STREAMS_SESSION_SECONDS when offsets wait for a broker that is gone
         conn.retry_at = time.monotonic() + delay
 
@@ -233,32 +270,78 @@ class Runner:
         with provenance.using(where):
             rule.handler(message.alert, message.metadata, conn.stream, message.topic)
 
+    def _plan(self, conn: _Connection, batch: list[Message]) -> list[tuple[str, list[Message], object]]:
+        """The batch cut into steps: ("skip" | "dead" | "one", [message], None) or ("batch", run, items) for a
+        run of consecutive messages of one batch handler, ``items`` what its ``prepare_batch`` made of them
+        (else the (alert, metadata) pairs). No database work: this runs on the reading thread."""
+        steps = []
+        i = 0
+        while i < len(batch):
+            message = batch[i]
+            rule = conn.stream.rule_for(message.topic)
+            if message.skip:
+                steps.append(("skip", [message], None))
+            elif message.decode_error:  # no attempt can help: set aside without failing the batch
+                steps.append(("dead", [message], None))
+            elif rule is not None and rule.handler.batch is not None:
+                run = [message]  # the following messages of the same handler, handed over together
+                while (i + len(run) < len(batch) and not batch[i + len(run)].decode_error
+                       and not batch[i + len(run)].skip
+                       and conn.stream.rule_for(batch[i + len(run)].topic) is rule):
+                    run.append(batch[i + len(run)])
+                items = [(m.alert, m.metadata) for m in run]
+                if rule.handler.prepare is not None:
+                    try:
+                        items = rule.handler.prepare(items)
+                    except Exception:  # noqa: BLE001 - the handler meets it again, and the batch's fallback acts
+                        pass
+                steps.append(("batch", run, (rule, items)))
+            else:
+                steps.append(("one", [message], None))
+            i += len(steps[-1][1])
+        return steps
+
     def _handle_batch(self, conn: _Connection, batch: list[Message]) -> None:
+        """Handle a batch: plan it here, store it (one transaction) on the database thread when there is one,
+        while this thread reads and plans the next; its offsets are stored once its transaction committed."""
+        steps = self._plan(conn, batch)
+        if self._worker is None:
+            self._record(conn, *self._store_batch(conn, batch, steps))
+            return
+        self._finish()  # one batch at a time in the database: its offsets before the next one's
+        self._inflight = (conn, len(batch), self._worker.submit(self._store_batch, conn, batch, steps))
+
+    def _finish(self) -> None:
+        """Wait for the batch being stored, then store its offsets (only now: its transaction has committed)."""
+        if self._inflight is None:
+            return
+        conn, _, future = self._inflight
+        self._inflight = None
+        self._record(conn, *future.result())
+
+    def _record(self, conn: _Connection, done: list[Message], dead_letters: int) -> None:
+        conn.stream.commit(done)
+        self.progress.messages += len(done)
+        metrics.record_batch(conn.stream.name, done, dead_letters)
+
+    def _store_batch(self, conn: _Connection, batch: list[Message], steps) -> tuple[list[Message], int]:
+        """The batch's database work, in one transaction; if anything fails, its messages one at a time.
+        Returns the messages handled (to commit) and how many of them became dead letters."""
         done: list[Message] = []
         dead_before = self.progress.dead_letters
         try:
-            with transaction.atomic():
-                i = 0
-                while i < len(batch) and not self.stopping:
-                    message = batch[i]
-                    rule = conn.stream.rule_for(message.topic)
-                    if message.skip:
-                        run = [message]
-                    elif message.decode_error:  # no attempt can help: set aside without failing the batch
-                        self._dead_letter(conn, message, message.decode_error, 1)
-                        run = [message]
-                    elif rule is not None and rule.handler.batch is not None:
-                        run = [message]  # the following messages of the same handler, handed over together
-                        while (i + len(run) < len(batch) and not batch[i + len(run)].decode_error
-                               and not batch[i + len(run)].skip
-                               and conn.stream.rule_for(batch[i + len(run)].topic) is rule):
-                            run.append(batch[i + len(run)])
-                        rule.handler.batch([(m.alert, m.metadata) for m in run])
-                    else:
-                        self._handle(conn, message)
-                        run = [message]
+            with sharing_queue.batched(), transaction.atomic():
+                for kind, run, extra in steps:
+                    if self.stopping:
+                        break
+                    if kind == "dead":
+                        self._dead_letter(conn, run[0], run[0].decode_error, 1)
+                    elif kind == "batch":
+                        rule, items = extra
+                        rule.handler.batch(items)
+                    elif kind == "one":
+                        self._handle(conn, run[0])
                     done.extend(run)
-                    i += len(run)
         except Exception:  # noqa: BLE001 - any handler failure: retry the messages one by one
             _reset_connection()
             self.progress.dead_letters = dead_before  # rolled back with the batch
@@ -268,15 +351,13 @@ class Runner:
                     break
                 self._handle_alone(conn, message)
                 done.append(message)
-        conn.stream.commit(done)
-        self.progress.messages += len(done)
-        metrics.record_batch(conn.stream.name, done, self.progress.dead_letters - dead_before)
+        return done, self.progress.dead_letters - dead_before
 
     def _handle_alone(self, conn: _Connection, message: Message) -> None:
         error = ""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with transaction.atomic():
+                with sharing_queue.batched(), transaction.atomic():
                     self._handle(conn, message)
                 return
             except BadMessage as exc:

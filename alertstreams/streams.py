@@ -201,6 +201,10 @@ class Handler:
     # ``function.handle_batch([(alert, metadata), ...])``, when the handler offers it: readstreams then
     # hands it a whole batch at once (the Hermes handler does, to save per-message database work).
     batch: Callable | None = None
+    # ``function.prepare_batch([(alert, metadata), ...])``, with ``batch``: the part of the batch's work that needs
+    # no database, run by readstreams while the previous batch is being stored; its result (one item per
+    # message) is what ``batch`` is then given instead of the pairs.
+    prepare: Callable | None = None
 
     @classmethod
     def load(cls, path: str, key: str) -> Handler:
@@ -213,7 +217,9 @@ class Handler:
         if not callable(function):
             raise StreamConfigError(key, f"{path!r} is not callable.")
         convention, keywords = _calling_convention(function)
-        return cls(path, function, convention, keywords, getattr(function, "handle_batch", None))
+        batch = getattr(function, "handle_batch", None)
+        return cls(path, function, convention, keywords, batch,
+                   getattr(function, "prepare_batch", None) if batch is not None else None)
 
     def __call__(self, alert, metadata, stream: AlertStream | None = None, topic: str = ""):
         if self.convention == "one":  # tom-alertstreams' GCN and ANTARES handlers take the message alone
@@ -436,6 +442,9 @@ class KafkaAlertStream(AlertStream):
         self.settled = False  # the group has answered the last subscription or revoke with an assignment
         self.moved: set[tuple[str, int]] = set()  # revoked or lost during the current ``poll``
         self.started_from_beginning: set[tuple[str, int]] = set()  # --from-beginning applies once per partition
+        # Called first thing on a revoke (readstreams: wait for the batch being stored, and store its offsets),
+        # so the commit that follows includes every batch the database has committed.
+        self.before_revoke: Callable[[], None] | None = None
         self.missing_reported: set[str] = set()
         self.reported: set[str] = set()  # Kafka errors already logged at WARNING on this connection
 
@@ -551,6 +560,8 @@ class KafkaAlertStream(AlertStream):
     def _on_revoke(self, consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
         """Partitions taken away (another reader joined or left, or we close): before they go, commit what was
         handled, synchronously, so their next reader starts right after it (neither skipping nor repeating)."""
+        if self.before_revoke is not None:
+            self.before_revoke()
         pairs = self._forget(partitions)
         if self.broken:  # no broker to commit to: the next reader re-reads the tail (at-least-once)
             return
@@ -668,6 +679,8 @@ class KafkaAlertStream(AlertStream):
         return lag
 
     def _store(self, positions: list[tuple[str, int, int]]) -> None:
+        if self.consumer is None:  # closed meanwhile: their next reader reads them again (at-least-once)
+            return
         last: dict[tuple[str, int], int] = {}
         for topic, partition, offset in positions:
             last[(topic, partition)] = max(offset, last.get((topic, partition), -1))

@@ -10,7 +10,9 @@ commits; a paused share gets its Delivery (it waits) but no task.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from contextlib import contextmanager
 from typing import Iterable
 
 from django.db import connection, transaction
@@ -34,19 +36,65 @@ def queue_existing_data(share: PersistentShare) -> None:
     request_delivery(share)
 
 
-def _enabled_shares(target_id: int) -> list[PersistentShare]:
-    """The target's enabled shares (what deciding echoes and pauses needs), by one plain indexed SELECT.
+def _enabled_shares(target_ids: list[int]) -> dict[int, list[PersistentShare]]:
+    """The targets' enabled shares (what deciding echoes and pauses needs), by plain indexed SELECTs.
 
-    This runs after every save of datums (a stream stores one batch per message), nearly always to find
-    none: building the ORM query cost several times more than running it.
+    This runs after every save of datums, nearly always to find none: building the ORM query cost several
+    times more than running it, and a stream's batch asks for all its targets at once (``batched``).
     """
     table = connection.ops.quote_name(PersistentShare._meta.db_table)
+    found: dict[int, list[PersistentShare]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, destination, peer_id, paused_reason FROM {table} WHERE target_id = %s "
-                       "AND enabled = %s", [target_id, True])
-        return [PersistentShare(pk=pk, destination=key, peer_id=uuid.UUID(str(peer)) if peer else None,
-                                paused_reason=paused, target_id=target_id)
-                for pk, key, peer, paused in cursor.fetchall()]
+        for start in range(0, len(target_ids), SHARES_CHUNK):
+            chunk = target_ids[start:start + SHARES_CHUNK]
+            cursor.execute(f"SELECT id, destination, peer_id, paused_reason, target_id FROM {table} "
+                           f"WHERE target_id IN ({', '.join(['%s'] * len(chunk))}) AND enabled = %s", [*chunk, True])
+            for pk, key, peer, paused, target_id in cursor.fetchall():
+                found.setdefault(target_id, []).append(PersistentShare(
+                    pk=pk, destination=key, peer_id=uuid.UUID(str(peer)) if peer else None, paused_reason=paused,
+                    target_id=target_id))
+    return found
+
+
+SHARES_CHUNK = 500  # target ids per SELECT (SQLite's limit on parameters is far above)
+_pending = threading.local()  # while ``batched`` is active on this thread: the announcements it holds back
+
+
+@contextmanager
+def batched():
+    """Hold back this thread's ``datums_created`` announcements and queue them together when the block ends.
+
+    readstreams wraps each batch's transaction in this: a batch announces new datums for hundreds of targets
+    after its commit, and asking for their shares one target at a time was one query per target (20,000 for
+    20,000 messages). Announcements only come after a commit, so a rolled-back batch leaves none; those that
+    came are queued even if the block then fails (their data are committed). Nested blocks queue with the
+    outermost.
+    """
+    if getattr(_pending, "items", None) is not None:
+        yield
+        return
+    _pending.items = []
+    try:
+        yield
+    finally:
+        _flush()
+        _pending.items = None
+
+
+def _flush() -> None:
+    """Queue the announcements ``batched`` is holding back (none outside it)."""
+    items = getattr(_pending, "items", None)
+    if not items:
+        return
+    _pending.items = []
+    try:
+        shares = _enabled_shares(sorted({target.pk for target, _, _ in items}))
+    except Exception:
+        logger.exception("Could not queue continuous sharing of new datums of %d targets", len(items))
+        return
+    for target, ingest, count in items:
+        if shares.get(target.pk):
+            _queue(target, ingest, count, shares[target.pk])
 
 
 def queue_new_data(sender, target: Target, ingest, count: int, **kwargs) -> None:
@@ -54,12 +102,23 @@ def queue_new_data(sender, target: Target, ingest, count: int, **kwargs) -> None
 
     A batch that came from a share's destination (``sharing.echoes``) is not queued for it at all. A paused
     share gets its Delivery (it waits) but no task. Runs after the data committed, so it must never raise
-    into the code that saved them.
+    into the code that saved them. Inside ``batched``, held back until the block ends.
     """
+    items = getattr(_pending, "items", None)
+    if items is not None:
+        items.append((target, ingest, count))
+        return
     try:
-        shares = _enabled_shares(target.pk)
-        if not shares:
-            return
+        shares = _enabled_shares([target.pk]).get(target.pk)
+    except Exception:
+        logger.exception("Could not queue continuous sharing of %s new datums of target %s", count, target.pk)
+        return
+    if shares:
+        _queue(target, ingest, count, shares)
+
+
+def _queue(target: Target, ingest, count: int, shares: list[PersistentShare]) -> None:
+    try:
         echoes = []
         for share in shares:
             rule = share_echo_rule(share)
@@ -101,6 +160,7 @@ def continuous_share_data(target: Target, datums: Iterable) -> int | None:
 
 
 def _queue_datums(target: Target, pks: list[int]) -> int:
+    _flush()  # the ingests' own deliveries first (held back by ``batched``), so these datums are not queued twice
     try:
         shares = list(PersistentShare.objects.filter(target=target, enabled=True))
         if not shares:
