@@ -136,26 +136,29 @@ def source_location(message_id: uuid.UUID | None) -> str:
 
 
 def _claim(ids: list[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
-    """Record messages as ingested; returns the ids that were not already (one read, one insert)."""
+    """Record messages as ingested; returns the ids that were not already: one INSERT that skips the known ones
+    and returns those it wrote (a concurrent reader's claim of the same id counts as known)."""
     if not ids:
         return set()
     table = connection.ops.quote_name(IngestedMessage._meta.db_table)
     id_field = IngestedMessage._meta.get_field("message_id")
-    prepared = {message_id: id_field.get_db_prep_value(message_id, connection) for message_id, _ in ids}
+    new = {}
+    for message_id, topic in ids:
+        new.setdefault(message_id, topic)
+    now = IngestedMessage._meta.get_field("created").get_db_prep_value(dj_timezone.now(), connection)
+    rows = [(id_field.get_db_prep_value(m, connection), t[:249], now) for m, t in new.items()]
+    claimed = set()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT message_id FROM {table} WHERE message_id IN ({', '.join(['%s'] * len(prepared))})",
-                       list(prepared.values()))
-        known = {id_field.to_python(row[0]) for row in cursor.fetchall()}
-        new = {}
-        for message_id, topic in ids:
-            if message_id not in known:
-                new.setdefault(message_id, topic)
-        if new:
-            now = IngestedMessage._meta.get_field("created").get_db_prep_value(dj_timezone.now(), connection)
-            cursor.executemany(f"INSERT INTO {table} (message_id, topic, created) VALUES (%s, %s, %s) "
-                               "ON CONFLICT (message_id) DO NOTHING",
-                               [(prepared[m], t[:249], now) for m, t in new.items()])
-    return set(new)
+        for start in range(0, len(rows), CLAIM_CHUNK):
+            chunk = rows[start:start + CLAIM_CHUNK]
+            cursor.execute(f"INSERT INTO {table} (message_id, topic, created) VALUES "
+                           f"{', '.join(['(%s, %s, %s)'] * len(chunk))} ON CONFLICT (message_id) DO NOTHING "
+                           "RETURNING message_id", [value for row in chunk for value in row])
+            claimed.update(id_field.to_python(row[0]) for row in cursor.fetchall())
+    return claimed
+
+
+CLAIM_CHUNK = 500  # messages per INSERT (1,500 parameters: far under SQLite's and PostgreSQL's limits)
 
 
 def observation_time(value) -> datetime:

@@ -82,6 +82,10 @@ class Progress:
     dead_letters: int = 0
     started: float = field(default_factory=time.monotonic)
     cpu_started: float = field(default_factory=time.process_time)
+    # The steady rate, without the start (connecting, the group's first join): from the first message taken
+    # from a broker to the last one handled.
+    first_taken: float | None = None
+    last_handled: float = 0.0
 
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-9)
@@ -90,8 +94,12 @@ class Progress:
                    ngettext("%(count)d error", "%(count)d errors", self.errors) % {"count": self.errors},
                    ngettext("%(count)d dead letter", "%(count)d dead letters", self.dead_letters)
                    % {"count": self.dead_letters})
-        return (f"{counted[0]} in {elapsed:.1f} s ({self.messages / elapsed:,.0f}/s, "
+        line = (f"{counted[0]} in {elapsed:.1f} s ({self.messages / elapsed:,.0f}/s, "
                 f"{cpu:.1f} s CPU), {counted[1]}, {counted[2]}")
+        if self.messages and self.first_taken is not None and self.last_handled > self.first_taken:
+            span = self.last_handled - self.first_taken
+            line += f"; {self.messages / span:,.0f}/s from the first message taken to the last handled ({span:.1f} s)"
+        return line
 
 
 @dataclass
@@ -215,6 +223,8 @@ class Runner:
             self._disconnect(conn, stream.failure(_reason(exc)))
             return False
         if batch:
+            if self.progress.first_taken is None:
+                self.progress.first_taken = time.monotonic()
             self._handle_batch(conn, batch)
         else:
             self._finish()
@@ -322,6 +332,7 @@ class Runner:
     def _record(self, conn: _Connection, done: list[Message], dead_letters: int) -> None:
         conn.stream.commit(done)
         self.progress.messages += len(done)
+        self.progress.last_handled = time.monotonic()
         metrics.record_batch(conn.stream.name, done, dead_letters)
 
     def _store_batch(self, conn: _Connection, batch: list[Message], steps) -> tuple[list[Message], int]:

@@ -206,6 +206,7 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
     outputs = [reader.communicate() for reader in readers]
     wall = time.perf_counter() - t0
     handled = cpu = seconds = 0
+    last = None  # one reader: the span of its steady rate (readstreams' last line)
     for n, (reader, (stdout, stderr)) in enumerate(zip(readers, outputs)):
         print(f"[reader {n + 1}] " + stdout.strip().replace("\n", f"\n[reader {n + 1}] "))
         if reader.returncode:
@@ -213,6 +214,10 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
             raise SystemExit("readstreams failed")
         line = re.search(r"Stopped: (\d+) messages? in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", stdout)
         handled, seconds, cpu = handled + int(line[1]), max(seconds, float(line[2])), cpu + float(line[3])
+        steady = re.search(r"Stopped: .*; [\d,]+/s from the first message taken to the last handled \(([\d.]+) s\)",
+                           stdout)
+        if steady:
+            last = max(last or 0.0, float(steady[1]))
 
     from alertstreams.models import DeadLetter, IngestedMessage
     from dataproducts.models import ReducedDatum
@@ -229,6 +234,10 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
           f"{handled / wall:,.0f} messages/s counting the process start ({wall:.1f} s); "
           f"{handled / cpu:,.0f} messages per CPU second (all readers; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run)")
+    if last and args.readers == 1:
+        print(f"steady rate: {handled / last:,.0f} messages/s from the first message taken from the broker to the "
+              f"last handled ({last:.1f} s; without the process start and the group's first join: the 'reading' "
+              f"figure above includes the join, the other the start too)")
     print("goal: 2,000 messages/s")
 
 
