@@ -6,14 +6,17 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dataproducts.models import Ingest, ReducedDatum
-from dataproducts.services import save_datums
-from sharing.continuous import delivery
+from dataproducts.services import save_datums, save_datums_many
+from sharing.continuous import delivery, queue
 from sharing.continuous import continuous_share_data
 from sharing.continuous.shares import create_persistent_share, retry_now
 from sharing.models import Delivery, PersistentShare, ShareRecord
+from targets.services import TargetInput, create_target
 from tests.continuous.conftest import photometry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -204,3 +207,24 @@ def test_a_worker_that_outlived_its_claim_leaves_the_batch_to_the_worker_that_to
     row.refresh_from_db()
     share.refresh_from_db()
     assert (row.status, row.attempts, share.sent_count) == ("sent", 1, 5)
+
+
+def test_a_stream_batch_queues_its_targets_with_one_shares_query_and_nothing_twice(settings, sharer, target):
+    """readstreams wraps each batch in ``batched``: the announcements of all its targets are queued after the
+    commit with one query for their shares (not one per target), and a custom processor's
+    ``continuous_share_data`` in the same batch still finds the ingest's delivery first (nothing queued twice)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # queue, do not send
+    settings.DATA_SHARING = {"second": {"BASE_URL": "http://127.0.0.1:9/", "USERNAME": "peer", "PASSWORD": "pw"}}
+    share = create_persistent_share(sharer, target, "second")
+    others = [create_target(None, TargetInput({"name": f"AT 2026thr{i}", "type": "SIDEREAL", "ra": 1.0 + i,
+                                                "dec": 2.0})) for i in range(3)]
+    table = PersistentShare._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        with queue.batched(), transaction.atomic():
+            results = save_datums_many([(t, photometry(2)) for t in [target, *others]], origin="upload")
+            assert continuous_share_data(target, list(results[0].created_datums())) is None  # after the commit
+    asked = [q["sql"] for q in queries.captured_queries if table in q["sql"] and "enabled" in q["sql"]
+             and q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(asked) == 2  # the batch's targets at once, then continuous_share_data's own query
+    assert list(Delivery.objects.filter(share=share).values_list("ingest_id", "datum_ids")) == [
+        (results[0].ingest.pk, [])]
