@@ -94,12 +94,16 @@ class Progress:
                    ngettext("%(count)d error", "%(count)d errors", self.errors) % {"count": self.errors},
                    ngettext("%(count)d dead letter", "%(count)d dead letters", self.dead_letters)
                    % {"count": self.dead_letters})
-        line = (f"{counted[0]} in {elapsed:.1f} s ({self.messages / elapsed:,.0f}/s, "
+        return (f"{counted[0]} in {elapsed:.1f} s ({self.messages / elapsed:,.0f}/s, "
                 f"{cpu:.1f} s CPU), {counted[1]}, {counted[2]}")
-        if self.messages and self.first_taken is not None and self.last_handled > self.first_taken:
-            span = self.last_handled - self.first_taken
-            line += f"; {self.messages / span:,.0f}/s from the first message taken to the last handled ({span:.1f} s)"
-        return line
+
+    def steady(self) -> str:
+        """The rate without the start (connecting, the group's first join), or "" before two batches."""
+        if not self.messages or self.first_taken is None or self.last_handled <= self.first_taken:
+            return ""
+        span = self.last_handled - self.first_taken
+        return (f"{self.messages / span:,.0f} messages/s from the first message taken to the last handled "
+                f"({span:.1f} s)")
 
 
 @dataclass

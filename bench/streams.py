@@ -14,8 +14,10 @@ hop-client exactly as Hermes writes them (JSON value; ``_id``, ``_format``,
 target picked at random (a fifth of them named by an alias), then runs
 ``manage.py readstreams --until-end`` as its own process (pinned to
 ``--cores`` cores with taskset when available) and prints messages per
-second, from the command's own line (reading only) and from the wall clock
-(including Django's start). Finally it checks every datum arrived once.
+second: from the command's own line (reading, which includes the consumer group's first join: a real
+broker's 3 s delay), from the wall clock (including Django's start) and, for one reader, the steady rate
+from the first message taken from the broker to the last handled (readstreams' "Steady:" line).
+Finally it checks every datum arrived once.
 
 The messages are spread over several topics (``--per-topic``, read through one
 glob key in TOPIC_HANDLERS): librdkafka's mock broker keeps only about 5 MB
@@ -206,7 +208,7 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
     outputs = [reader.communicate() for reader in readers]
     wall = time.perf_counter() - t0
     handled = cpu = seconds = 0
-    last = None  # one reader: the span of its steady rate (readstreams' last line)
+    last = None  # the span of the steady rate (readstreams' "Steady:" line)
     for n, (reader, (stdout, stderr)) in enumerate(zip(readers, outputs)):
         print(f"[reader {n + 1}] " + stdout.strip().replace("\n", f"\n[reader {n + 1}] "))
         if reader.returncode:
@@ -214,8 +216,8 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
             raise SystemExit("readstreams failed")
         line = re.search(r"Stopped: (\d+) messages? in ([\d.]+) s \([\d,]+/s, ([\d.]+) s CPU\)", stdout)
         handled, seconds, cpu = handled + int(line[1]), max(seconds, float(line[2])), cpu + float(line[3])
-        steady = re.search(r"Stopped: .*; [\d,]+/s from the first message taken to the last handled \(([\d.]+) s\)",
-                           stdout)
+        steady = re.search(r"Steady: [\d,]+ messages/s from the first message taken to the last handled "
+                           r"\(([\d.]+) s\)", stdout)
         if steady:
             last = max(last or 0.0, float(steady[1]))
 
@@ -235,9 +237,9 @@ def run(args, rng: random.Random, broker: Broker, data_dir: Path, url: str) -> N
           f"{handled / cpu:,.0f} messages per CPU second (all readers; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run)")
     if last and args.readers == 1:
-        print(f"steady rate: {handled / last:,.0f} messages/s from the first message taken from the broker to the "
-              f"last handled ({last:.1f} s; without the process start and the group's first join: the 'reading' "
-              f"figure above includes the join, the other the start too)")
+        print(f"steady: {handled / last:,.0f} messages/s from the first message taken from the broker to the last "
+              f"handled ({last:.1f} s); 'reading' above also counts the wait for the group's first join "
+              f"(3 s here), the figure after it the process start too")
     print("goal: 2,000 messages/s")
 
 

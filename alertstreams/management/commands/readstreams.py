@@ -74,4 +74,6 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        if progress.steady():  # before the last line, which stays "Stopped: ..."
+            self.stdout.write("Steady: " + progress.steady())
         self.stdout.write("Stopped: " + progress.line())
