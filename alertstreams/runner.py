@@ -28,6 +28,7 @@ import logging
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ TOPIC_REFRESH_SECONDS = 30
 METADATA_SECONDS = 0.5  # the longest one metadata request may block the loop
 CONNECT_SECONDS = 10.0  # a connection attempt whose broker has not answered by then has failed
 BATCH_SIZE = 500
+# Batches handed to the database thread and not yet stored (one in its transaction, the next waiting): the
+# reading thread can read and parse ahead while the database thread waits on the server.
+PIPELINE_DEPTH = 2
 
 
 def _reason(exc: Exception) -> str:
@@ -137,7 +141,8 @@ class Runner:
         # A thread of its own for the database work (see ``run``); None: everything on the calling thread.
         self.pipeline = pipeline
         self._worker: ThreadPoolExecutor | None = None
-        self._inflight: tuple[_Connection, int, Future] | None = None  # the batch being stored, its size
+        # Batches handed to the database thread whose offsets are not stored yet, oldest first, with their sizes.
+        self._inflight: deque[tuple[_Connection, int, Future]] = deque()
 
     def request_stop(self, *_args) -> None:
         """For SIGTERM/SIGINT: the message being handled is finished and committed, then ``run`` returns."""
@@ -145,7 +150,7 @@ class Runner:
 
     def _taken(self) -> int:
         """Messages handled, and those of the batch being stored."""
-        return self.progress.messages + (self._inflight[1] if self._inflight else 0)
+        return self.progress.messages + sum(size for _, size, _ in self._inflight)
 
     def _limit_reached(self) -> bool:
         if self.max_messages is not None and self._taken() >= self.max_messages:
@@ -179,8 +184,8 @@ class Runner:
                 if time.monotonic() - last_line >= self.progress_seconds:
                     self.say(self.progress.line())
                     last_line = time.monotonic()
-                if self._inflight is not None and self._inflight[2].done():
-                    self._finish()  # its offsets now, not with the next batch (which may be long in coming)
+                while self._inflight and self._inflight[0][2].done():
+                    self._finish_oldest()  # its offsets now, not with a later batch (which may be long in coming)
                 self.lag.update(c.stream for c in self.connections if c.stream.consumer is not None)
         finally:
             try:
@@ -322,15 +327,19 @@ class Runner:
         if self._worker is None:
             self._record(conn, *self._store_batch(conn, batch, steps))
             return
-        self._finish()  # one batch at a time in the database: its offsets before the next one's
-        self._inflight = (conn, len(batch), self._worker.submit(self._store_batch, conn, batch, steps))
+        while len(self._inflight) >= PIPELINE_DEPTH:
+            self._finish_oldest()
+        self._inflight.append((conn, len(batch), self._worker.submit(self._store_batch, conn, batch, steps)))
 
     def _finish(self) -> None:
-        """Wait for the batch being stored, then store its offsets (only now: its transaction has committed)."""
-        if self._inflight is None:
-            return
-        conn, _, future = self._inflight
-        self._inflight = None
+        """Wait for every batch handed to the database thread, storing each one's offsets as it commits."""
+        while self._inflight:
+            self._finish_oldest()
+
+    def _finish_oldest(self) -> None:
+        """Wait for the oldest batch handed over, then store its offsets (only now: its transaction has
+        committed). The database thread stores batches in the order they were handed over."""
+        conn, _, future = self._inflight.popleft()
         self._record(conn, *future.result())
 
     def _record(self, conn: _Connection, done: list[Message], dead_letters: int) -> None:
