@@ -20,7 +20,11 @@ Guarantees, in order of importance:
   is honoured within about a second, even while a broker does not answer.
 
 All streams are read from one thread, in turn: handlers write to one
-database, and SQLite takes one writer at a time anyway.
+database, and SQLite takes one writer at a time anyway. The database work
+(handlers, transactions, retries, dead letters) runs on a second thread, one
+batch at a time, while the reading thread takes and parses the next batches
+(``Runner.run``); offsets are stored by the reading thread, batch by batch,
+once each batch's transaction has committed, and before any revoke's commit.
 """
 from __future__ import annotations
 
@@ -149,7 +153,7 @@ class Runner:
         self.stopping = True
 
     def _taken(self) -> int:
-        """Messages handled, and those of the batch being stored."""
+        """Messages handled, and those of the batches handed to the database thread."""
         return self.progress.messages + sum(size for _, size, _ in self._inflight)
 
     def _limit_reached(self) -> bool:
@@ -160,7 +164,7 @@ class Runner:
     def run(self) -> Progress:
         last_line = time.monotonic()
         poll_timeout = min(0.5, 1.0 / max(len(self.connections), 1))
-        # Batches are stored by a thread of their own (one at a time, with its own database connection) while
+        # Batches are stored by a thread of their own (one transaction at a time, its own connection) while
         # this one reads and parses the next: the database's work and ours overlap (a psycopg or sqlite3 wait
         # lets the other thread run). Not inside a caller's transaction (a test's): only this thread's
         # connection sees it.
