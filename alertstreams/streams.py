@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import confluent_kafka
+import orjson
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
@@ -41,6 +42,8 @@ from core.placeholders import has_value, is_placeholder
 
 logger = logging.getLogger(__name__)
 kafka_logger = logging.getLogger("alertstreams.kafka")
+
+LONG_NUMBER = re.compile(rb"\d{19}")  # a JSON integer orjson may not hold exactly (see HopskotchAlertStream.decode)
 
 # librdkafka settings for every stream's consumer (see the module docstring: with hop's defaults, which leave
 # fetch.queue.backoff.ms at 1,000 ms, reads ran at about 1,500 messages/s; at 50 ms, at about 9,600).
@@ -746,12 +749,26 @@ class HopskotchAlertStream(KafkaAlertStream):
         return config
 
     def decode(self, raw: confluent_kafka.Message) -> Message | None:
+        """The message as hop's readers give it: ``alert`` a hop model (``JSONBlob`` for JSON), ``metadata`` hop's.
+
+        A JSON message (``_format: json``, what Hermes writes) is parsed with orjson, three times as fast as
+        the json module hop uses, into the same ``JSONBlob``; orjson is stricter, so what it refuses goes to
+        hop's own decoder, which takes it or gives the error it always gave. So does a message with a run of
+        19 digits or more: orjson reads an integer beyond 64 bits as a float, the json module exactly.
+        """
         from hop.io import Consumer, Deserializer, Metadata
+        from hop.models import JSONBlob
 
         if Consumer.is_test(raw):  # hop's readers skip test messages by default
             return None
         message = Message(raw.topic(), raw.partition(), raw.offset(), raw.headers() or [], raw.value() or b"")
         message.metadata = Metadata.from_message(raw)
+        if message.header("_format") == b"json" and not LONG_NUMBER.search(message.value):
+            try:  # Hermes' messages: the common case, parsed by orjson
+                message.alert = JSONBlob(content=orjson.loads(message.value))
+                return message
+            except orjson.JSONDecodeError:  # what only the json module takes (NaN, huge integers), or an error
+                pass
         try:
             message.alert = Deserializer.deserialize(raw)
         except (ValueError, TypeError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError

@@ -165,3 +165,16 @@ def test_hop_test_messages_are_skipped_as_hop_readers_skip_them(settings, kafka_
     assert [alert.content["n"] for _, alert, _ in handlers.calls] == [0, 2, 4]
     handlers.reset()
     assert "Stopped: 0 messages" in readstreams(settings, streams)  # all six committed, none ahead of its turn
+
+
+def test_json_messages_decode_as_hop_decodes_them(settings, kafka_broker):
+    """Hermes' JSON is parsed by orjson; what orjson reads differently (an integer beyond 64 bits, NaN,
+    a lone surrogate) or refuses goes through hop's decoder, so handlers get exactly what hop gives them."""
+    topic = kafka_broker.new_topic("decode")
+    values = [b'{"n": 1, "x": 1.5e-7, "s": "caf\\u00e9"}', b'{"big": 123456789012345678901234567890}',
+              b'{"nan": NaN, "inf": -Infinity}', b'{"lone": "\\ud800"}']
+    publish(kafka_broker, topic, values, raw=True)
+    readstreams(settings, hopskotch(kafka_broker, {topic: "tests.alertstreams.handlers.record"}))
+    got = {json.dumps(alert.content, sort_keys=True) for _, alert, _ in handlers.calls}
+    assert got == {json.dumps(json.loads(v), sort_keys=True) for v in values}
+    assert {type(alert.content.get("big")) for _, alert, _ in handlers.calls} == {type(None), int}
