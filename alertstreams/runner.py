@@ -29,6 +29,7 @@ once each batch's transaction has committed, and before any revoke's commit.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import traceback
 import uuid
@@ -60,6 +61,9 @@ BATCH_SIZE = 500
 # Batches handed to the database thread and not yet stored (one in its transaction, the next waiting): the
 # reading thread can read and parse ahead while the database thread waits on the server.
 PIPELINE_DEPTH = 2
+# How long a thread may hold the GIL while the other waits for it (Python's default: 5 ms). The database
+# thread's answer from the server waits that long for the reading thread, several times a batch.
+SWITCH_SECONDS = 0.001
 
 
 def _reason(exc: Exception) -> str:
@@ -169,7 +173,9 @@ class Runner:
         # lets the other thread run). Not inside a caller's transaction (a test's): only this thread's
         # connection sees it.
         pipeline = not connection.in_atomic_block if self.pipeline is None else self.pipeline
+        switch_interval = sys.getswitchinterval()
         if pipeline:
+            sys.setswitchinterval(SWITCH_SECONDS)
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="readstreams-database")
             for conn in self.connections:
                 conn.stream.before_revoke = self._finish
@@ -202,6 +208,7 @@ class Runner:
                     self._worker.submit(_close_connection).result()
                     self._worker.shutdown()
                     self._worker = None
+                    sys.setswitchinterval(switch_interval)
         return self.progress
 
     def _step(self, conn: _Connection, timeout: float) -> bool:
