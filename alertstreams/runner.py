@@ -64,6 +64,7 @@ PIPELINE_DEPTH = 2
 # How long a thread may hold the GIL while the other waits for it (Python's default: 5 ms). The database
 # thread's answer from the server waits that long for the reading thread, several times a batch.
 SWITCH_SECONDS = 0.001
+DATABASE_THREAD_VENDORS = {"postgresql"}  # databases whose batches are stored by a thread of their own (Runner.run)
 
 
 def _reason(exc: Exception) -> str:
@@ -169,10 +170,14 @@ class Runner:
         last_line = time.monotonic()
         poll_timeout = min(0.5, 1.0 / max(len(self.connections), 1))
         # Batches are stored by a thread of their own (one transaction at a time, its own connection) while
-        # this one reads and parses the next: the database's work and ours overlap (a psycopg or sqlite3 wait
-        # lets the other thread run). Not inside a caller's transaction (a test's): only this thread's
-        # connection sees it.
-        pipeline = not connection.in_atomic_block if self.pipeline is None else self.pipeline
+        # this one reads and parses the next: the database server's work and ours overlap (psycopg's waits
+        # let the other thread run). Only for a database server (DATABASE_THREAD_VENDORS): SQLite's work is
+        # done in this process, on the same core, so there is nothing to overlap, and the second thread cost
+        # 4-13% of the rate. Not inside a caller's transaction (a test's): only this thread's connection
+        # sees it.
+        pipeline = self.pipeline
+        if pipeline is None:
+            pipeline = connection.vendor in DATABASE_THREAD_VENDORS and not connection.in_atomic_block
         switch_interval = sys.getswitchinterval()
         if pipeline:
             sys.setswitchinterval(SWITCH_SECONDS)
