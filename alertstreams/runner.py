@@ -173,7 +173,7 @@ class Runner:
         # this one reads and parses the next: the database server's work and ours overlap (psycopg's waits
         # let the other thread run). Only for a database server (DATABASE_THREAD_VENDORS): SQLite's work is
         # done in this process, on the same core, so there is nothing to overlap, and the second thread cost
-        # 4-13% of the rate. Not inside a caller's transaction (a test's): only this thread's connection
+        # about 8% of the rate. Not inside a caller's transaction (a test's): only this thread's connection
         # sees it.
         pipeline = self.pipeline
         if pipeline is None:

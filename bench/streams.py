@@ -73,7 +73,8 @@ def parse_args():
                         help="messages are about this many distinct targets (default: all of them)")
     parser.add_argument("--per-topic", type=int, default=2000, help="messages per topic (mock broker retention)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile", metavar="FILE", help="run readstreams under cProfile, writing its stats here")
+    parser.add_argument("--profile", metavar="FILE", help="run readstreams under cProfile, writing its stats here (its reading thread only: "
+                             "on PostgreSQL the database thread's work is not in them)")
     database.add_argument(parser)
     return parser.parse_args()
 
