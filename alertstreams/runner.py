@@ -64,6 +64,7 @@ PIPELINE_DEPTH = 2
 # How long a thread may hold the GIL while the other waits for it (Python's default: 5 ms). The database
 # thread's answer from the server waits that long for the reading thread, several times a batch.
 SWITCH_SECONDS = 0.001
+INFLIGHT_POLL_SECONDS = 0.05  # the longest poll while a batch handed to the database thread is being stored
 DATABASE_THREAD_VENDORS = {"postgresql"}  # databases whose batches are stored by a thread of their own (Runner.run)
 
 
@@ -190,7 +191,9 @@ class Runner:
                 for conn in self.connections:
                     if self.stopping or self._limit_reached():
                         break
-                    busy |= self._step(conn, poll_timeout)
+                    # While a batch is being stored, poll briefly: its offsets and counts are recorded (and its
+                    # messages show as handled) within INFLIGHT_POLL_SECONDS of its commit, not a whole poll later.
+                    busy |= self._step(conn, INFLIGHT_POLL_SECONDS if self._inflight else poll_timeout)
                 if self.until_end and all(c.stream.consumer is not None and c.stream.at_end
                                           for c in self.connections):
                     break
