@@ -23,12 +23,16 @@ def gcn_message(message):
 
 
 def fails_on_poison(alert, metadata):
-    """Fails every time on a message whose content says "poison"; records the others."""
+    """Fails every time on a message whose content says "poison"; records the others, in ``calls`` and as an
+    IngestedMessage whose topic names its ``n`` (what a rolled-back batch did is gone from the database only)."""
+    from alertstreams.models import IngestedMessage
+
     content = getattr(alert, "content", None)
     if isinstance(content, dict) and content.get("poison"):
         attempts[metadata.offset, metadata.partition] += 1
         raise RuntimeError("this handler cannot take poison")
     calls.append(("record", alert, metadata))
+    IngestedMessage.objects.create(message_id=uuid.uuid4(), topic=f"ok {content['n']}")
 
 
 def flaky(alert, metadata):
