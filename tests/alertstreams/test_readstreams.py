@@ -181,3 +181,17 @@ def test_json_messages_decode_as_hop_decodes_them(settings, kafka_broker):
     got = {json.dumps(alert.content, sort_keys=True) for _, alert, _ in handlers.calls}
     assert got == {json.dumps(json.loads(v), sort_keys=True) for v in values}
     assert {type(alert.content.get("big")) for _, alert, _ in handlers.calls} == {type(None), int}
+
+
+@pytest.mark.parametrize("value, long", [
+    (b'{"n": 123456789012345678}', False),  # 18 digits: orjson holds it exactly
+    (b'{"n": 1234567890123456789}', True),
+    (b'{"n": -18446744073709551616}', True),
+    (b'{"x": 2460000.123456789012345}', False),  # a point breaks the run: orjson reads a float as the json module
+    (b'{"s": "01234567890123456789"}', True),  # in a string it is harmless, and hop's decoder takes it all the same
+    (b"", False),
+])
+def test_a_run_of_19_digits_is_found_wherever_it_is(value, long):
+    from alertstreams.streams import has_long_number
+
+    assert has_long_number(value) is long
