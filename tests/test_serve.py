@@ -199,16 +199,18 @@ def test_make_serve_shares_continuously_and_reads_a_stream_on_postgresql(tmp_pat
         assert metric(scraped.text, "tom_datums_stored_total", route="upload") == 40  # summed over both workers
         assert metric(scraped.text, "tom_deliveries_waiting", destination="localhost-tom") == 0
         assert metric(scraped.text, "tom_deliveries_failed", destination="localhost-tom") == 0
-        reader = requests.get(f"http://127.0.0.1:{port + 200}/metrics", timeout=30).text
-        assert metric(reader, "tom_datums_stored_total", route="stream") == 3
+
+        def reader(name: str, **labels) -> float | None:
+            """A metric of the reader's own (its metrics server is on port + 200), read now."""
+            return metric(requests.get(f"http://127.0.0.1:{port + 200}/metrics", timeout=30).text, name, **labels)
+
+        assert reader("tom_datums_stored_total", route="stream") == 3
         # hop's test message (skipped) and the Hermes message; on PostgreSQL a batch is counted by the reading
         # thread once the database thread has committed it, which may come just after its datums were shared
-        wait_for(lambda: metric(requests.get(f"http://127.0.0.1:{port + 200}/metrics", timeout=30).text,
-                                "tom_stream_messages_handled_total", topic=topic) == 2,
+        wait_for(lambda: reader("tom_stream_messages_handled_total", topic=topic) == 2,
                  seconds=30, every=0.2, what="the reader to count both messages as handled")
         # lag is read from the broker every few seconds (alertstreams.metrics.LAG_SECONDS): wait for the next reading
-        wait_for(lambda: metric(requests.get(f"http://127.0.0.1:{port + 200}/metrics", timeout=30).text,
-                                "tom_stream_lag_messages", topic=topic) == 0,
+        wait_for(lambda: reader("tom_stream_lag_messages", topic=topic) == 0,
                  seconds=60, every=1, what="the reader's lag of 0 messages")
         static = requests.get(url + "static/plotly/plotly.min.js", headers={"Accept-Encoding": "gzip"}, timeout=30)
         assert static.ok and static.headers["Content-Encoding"] == "gzip"  # collected, compressed, served
