@@ -28,6 +28,7 @@ import fnmatch
 import inspect
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -91,6 +92,12 @@ COMPATIBLE_PATHS = {
     "tom_dataproducts.alertstreams.hermes.hermes_alert_handler": "alertstreams.hermes.hermes_alert_handler",
     "tom_hermes.alertstreams.ingester.hermes_alert_handler": "alertstreams.hermes.hermes_alert_handler",
 }
+# A commit refused only because the group's members are still exchanging a rebalance's assignment (a Kafka
+# broker answers REBALANCE_IN_PROGRESS until every member has synced; a cooperative revoke runs in that window)
+# is tried again, every REVOKE_COMMIT_RETRY_SECONDS for at most REVOKE_COMMIT_SECONDS: the other members sync
+# on their own client threads, so the window closes without this reader's help.
+REVOKE_COMMIT_SECONDS = 5.0
+REVOKE_COMMIT_RETRY_SECONDS = 0.05
 # Errors after which the consumer is closed and opened again (with backoff) rather than left to retry.
 BROKER_DOWN = {confluent_kafka.KafkaError._ALL_BROKERS_DOWN}
 # Errors about one broker connection, which librdkafka retries by itself; readstreams' reconnect line
@@ -571,22 +578,36 @@ class KafkaAlertStream(AlertStream):
 
     def _on_revoke(self, consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
         """Partitions taken away (another reader joined or left, or we close): before they go, commit what was
-        handled, synchronously, so their next reader starts right after it (neither skipping nor repeating)."""
+        handled, synchronously, so their next reader starts right after it (neither skipping nor repeating).
+
+        A cooperative revoke comes once this reader has the rebalance's new assignment, possibly before the
+        other members have theirs; until they do, the broker refuses commits (REBALANCE_IN_PROGRESS), so the
+        commit is tried again for up to REVOKE_COMMIT_SECONDS. Given up on, the next reader re-reads the
+        partitions from their last commit (at-least-once; the Hermes handler skips what it stored)."""
         if self.before_revoke is not None:
             self.before_revoke()
         pairs = self._forget(partitions)
         if self.broken:  # no broker to commit to: the next reader re-reads the tail (at-least-once)
             return
-        try:
-            consumer.commit(asynchronous=False)
-            logger.info("%s: revoked %s; handled offsets committed", self.name, _partitions(pairs))
-        except confluent_kafka.KafkaException as exc:
-            error = exc.args[0] if exc.args else None
-            if isinstance(error, confluent_kafka.KafkaError) and error.code() == confluent_kafka.KafkaError._NO_OFFSET:
-                logger.info("%s: revoked %s (nothing new to commit)", self.name, _partitions(pairs))
-            else:  # the next reader reads again from the last commit; handlers are idempotent
+        deadline = time.monotonic() + REVOKE_COMMIT_SECONDS
+        while True:
+            try:
+                consumer.commit(asynchronous=False)
+                logger.info("%s: revoked %s; handled offsets committed", self.name, _partitions(pairs))
+                return
+            except confluent_kafka.KafkaException as exc:
+                error = exc.args[0] if exc.args else None
+                code = error.code() if isinstance(error, confluent_kafka.KafkaError) else None
+                if code == confluent_kafka.KafkaError._NO_OFFSET:
+                    logger.info("%s: revoked %s (nothing new to commit)", self.name, _partitions(pairs))
+                    return
+                if code == confluent_kafka.KafkaError.REBALANCE_IN_PROGRESS and time.monotonic() < deadline:
+                    time.sleep(REVOKE_COMMIT_RETRY_SECONDS)  # the other members are still syncing: see above
+                    continue
+                # the next reader reads again from the last commit; handlers are idempotent
                 logger.warning("%s: revoked %s; committing the handled offsets failed: %s", self.name,
                                _partitions(pairs), exc)
+                return
 
     def _on_lost(self, consumer, partitions: list[confluent_kafka.TopicPartition]) -> None:
         """Partitions lost without a revoke (this reader's session expired): they may be read elsewhere already,
